@@ -1,0 +1,44 @@
+"""One exception hierarchy for everything a user can get wrong.
+
+The CLI catches `VoicerError` at its edge and prints `str(error)` as one
+sentence with exit code 2, so every message must say what to do.
+"""
+
+from __future__ import annotations
+
+
+class VoicerError(Exception):
+    """Base class: a problem the user can fix (bad input, missing model...)."""
+
+
+class InputError(VoicerError):
+    """A transcript or script file cannot be read or has nothing to speak."""
+
+
+class ScriptSyntaxError(InputError):
+    """An edited script file does not follow the script format."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(f"{path}, line {line}: {message}")
+
+
+class VoiceError(VoicerError):
+    """An unknown voice preset or a preset that does not fit the engine."""
+
+
+class EngineError(VoicerError):
+    """An engine cannot be loaded or failed to synthesize."""
+
+
+class ModelNotAvailableError(EngineError):
+    """A model is not on this machine and cannot be downloaded now."""
+
+
+class RenderError(VoicerError):
+    """Synthesis failed for one or more turns."""
+
+
+class ExportError(VoicerError):
+    """The episode or a sidecar file cannot be written."""
