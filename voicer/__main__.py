@@ -1,0 +1,3 @@
+from voicer.cli import main
+
+main()
