@@ -8,11 +8,12 @@ then `extra_dirs`.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from ..errors import VoiceError
 from ..model import Voice
@@ -41,9 +42,9 @@ def _voice_from_file(path: Path) -> Voice:
     name = data.get("name", path.stem)
     language = data.get("language")
     if not isinstance(name, str) or not name.strip():
-        raise VoiceError(f"Voice preset {path} has an empty name; set `name = \"...\"`.")
+        raise VoiceError(f'Voice preset {path} has an empty name; set `name = "..."`.')
     if language not in LANGUAGES:
-        raise VoiceError(f"Voice preset {path} needs `language = \"zh\"` or `language = \"en\"`.")
+        raise VoiceError(f'Voice preset {path} needs `language = "zh"` or `language = "en"`.')
     engines = data.get("engines", {})
     if not isinstance(engines, dict) or not all(isinstance(v, dict) for v in engines.values()):
         raise VoiceError(f"Voice preset {path}: engine settings go in tables like [engines.offline].")

@@ -1,0 +1,249 @@
+"""export: `Mixed` -> audio file (MP3 default) with tags + chapters, and sidecars.
+
+The audio is encoded to a temp file beside the destination, tagged, decoded
+again to measure the loudness a listener gets, and only then renamed into
+place. If encoding overshoots the true-peak ceiling it is re-encoded once
+with the gain lowered by the overshoot.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voicer.errors import ExportError
+from voicer.export.encode import LOSSY, MP3_RATES, format_for, read_audio, write_audio
+from voicer.export.id3 import Tags, language_facts, playable_chapters, read_cover, write_tags
+from voicer.export.sidecars import chapters_json, cues, show_notes, srt, vtt
+from voicer.fsutil import atomic_path
+from voicer.model import Mixed, Script, TimedChapter
+
+__all__ = ["ExportSettings", "ExportReport", "export_episode", "SIDECARS"]
+
+SIDECARS = ("chapters", "srt", "vtt", "notes")
+PathLike = str | os.PathLike[str]
+
+
+@dataclass
+class ExportSettings:
+    """Every knob of the export. Tag fields left None come from `script` (title, meta)."""
+
+    format: str | None = None
+    """"mp3", "wav", "flac", "ogg" (or "m4a": not available here); None = from the file extension."""
+    bitrate_kbps: int = 128
+    """MP3 constant bit rate."""
+    sample_rate: int | None = None
+    """None keeps the mix's rate (MP3 needs 32/44.1/48 kHz; others are resampled to 44.1 kHz)."""
+    title: str | None = None
+    artist: str | None = None
+    """Default: script.meta author, else show, else the host names."""
+    album: str | None = None
+    """Default: script.meta show, else the title."""
+    episode: int | str | None = None
+    date: str | None = None
+    """ISO date; default script.meta date, else today (UTC)."""
+    language: str | None = None
+    """ISO 639-2 code (chi, eng); default from script.language."""
+    comment: str | None = None
+    """Default: script.meta description."""
+    description: str | None = None
+    """Show-notes text; default: comment."""
+    cover: PathLike | None = None
+    """JPEG or PNG cover art embedded as APIC."""
+    sidecars: tuple[str, ...] = SIDECARS
+    """Which of "chapters", "srt", "vtt", "notes" to write beside the audio."""
+    cue_max_seconds: float = 7.0
+    cue_max_chars: float = 40.0
+    """Per cue: Han characters count 1, other characters 0.5."""
+    true_peak: float = -1.0
+    """Ceiling checked after encoding; an overshoot triggers one re-encode."""
+    lufs: float | None = None
+    """Loudness checked after encoding; None = the mix's target (`mixed.loudness["target_lufs"]`)."""
+    lufs_tolerance: float = 0.3
+    """A lossy file further than this from the target is re-encoded once with corrected gain."""
+    measure: bool = True
+    """Decode the written file and measure its loudness (needed for the ceiling check)."""
+
+
+@dataclass
+class ExportReport:
+    audio: Path
+    paths: list[Path]
+    """Every file written: the audio first, then sidecars."""
+    format: str
+    sample_rate: int
+    channels: int
+    duration: float
+    """Seconds of audio encoded."""
+    loudness: dict[str, float] = field(default_factory=dict)
+    """Measured on the decoded file: integrated_lufs, true_peak_dbtp, sample_peak_dbfs."""
+    chapters: list[TimedChapter] = field(default_factory=list)
+    bitrate_kbps: int | None = None
+    reencoded: bool = False
+
+
+def _tags(script: Script, settings: ExportSettings, title: str) -> Tags:
+    meta = script.meta
+    artist = (
+        settings.artist or meta.get("author") or meta.get("show") or " & ".join(h.name for h in script.hosts)
+    )
+    cover, mime = read_cover(settings.cover) if settings.cover else (None, None)
+    episode = settings.episode if settings.episode is not None else meta.get("episode")
+    return Tags(
+        title=title,
+        artist=artist or None,
+        album=settings.album or meta.get("show") or title,
+        episode=str(episode) if episode not in (None, "") else None,
+        date=settings.date or meta.get("date") or _dt.datetime.now(_dt.timezone.utc).date().isoformat(),
+        language=settings.language or language_facts(script.language)["iso639_2"],
+        comment=settings.comment or meta.get("description"),
+        cover=cover,
+        cover_mime=mime,
+    )
+
+
+def _target_rate(fmt: str, rate: int, requested: int | None) -> int:
+    if requested:
+        if fmt == "mp3" and requested not in MP3_RATES:
+            raise ExportError(f"MP3 cannot be {requested} Hz; use 44100 or 48000.")
+        return requested
+    return rate if fmt != "mp3" or rate in MP3_RATES else 44100
+
+
+def export_episode(
+    mixed: Mixed,
+    script: Script,
+    out_path: PathLike,
+    settings: ExportSettings = ExportSettings(),  # noqa: B008
+) -> ExportReport:
+    """Write the episode audio (atomically, tagged, chaptered) and its sidecars."""
+    out = Path(out_path).expanduser()
+    fmt = format_for(out, settings.format)
+    unknown = set(settings.sidecars) - set(SIDECARS)
+    if unknown:
+        raise ExportError(f"Unknown sidecar {sorted(unknown)[0]!r}; choose from {', '.join(SIDECARS)}.")
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name such as {out / 'episode.mp3'}.")
+    title = settings.title or script.title
+    tags = _tags(script, settings, title)
+
+    samples = np.asarray(mixed.samples, dtype=np.float32)
+    rate = _target_rate(fmt, mixed.sample_rate, settings.sample_rate)
+    if rate != mixed.sample_rate:
+        import soxr
+
+        samples = np.asarray(soxr.resample(samples, mixed.sample_rate, rate, quality="HQ"), dtype=np.float32)
+    channels = 1 if samples.ndim == 1 else samples.shape[1]
+    timeline = mixed.timeline
+
+    loudness: dict[str, float] = {}
+    reencoded = False
+    target = settings.lufs if settings.lufs is not None else mixed.loudness.get("target_lufs")
+    with atomic_path(out) as tmp:
+        if fmt in LOSSY and settings.measure:
+            # LAME scales its input (0.95 at 128 kbps): learn the encoder's gain on an
+            # excerpt and compensate, so a full-length second encode is rarely needed.
+            offset = _encoder_gain_db(samples, rate, fmt, settings.bitrate_kbps, tmp)
+            if abs(offset) >= 0.05:
+                samples = samples * np.float32(10.0 ** (-offset / 20.0))
+        write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps)
+        if settings.measure:
+            loudness = _measure_file(tmp)
+            gain = _correction(loudness, target, settings) if fmt in LOSSY else 0.0
+            if gain:
+                # Encoding shifted loudness (MP3: about -0.4 LU) or overshot the ceiling: encode again.
+                samples = samples * np.float32(10.0 ** (gain / 20.0))
+                write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps)
+                loudness = _measure_file(tmp)
+                reencoded = True
+        _publishable(tmp)
+        write_tags(tmp, fmt, tags, timeline.chapters)
+
+    paths = [out]
+    stem = out.with_suffix("")
+    wanted = set(settings.sidecars)
+    if "chapters" in wanted:
+        paths.append(_write(stem, ".chapters.json", chapters_json(timeline, title)))
+    if {"srt", "vtt"} & wanted:
+        cue_list = cues(timeline, settings.cue_max_seconds, settings.cue_max_chars)
+        if "srt" in wanted:
+            paths.append(_write(stem, ".srt", srt(cue_list)))
+        if "vtt" in wanted:
+            paths.append(_write(stem, ".vtt", vtt(cue_list)))
+    if "notes" in wanted:
+        description = settings.description or settings.comment or script.meta.get("description")
+        paths.append(_write(stem, ".md", show_notes(script, timeline, title, description)))
+
+    return ExportReport(
+        audio=out,
+        paths=paths,
+        format=fmt,
+        sample_rate=rate,
+        channels=channels,
+        duration=samples.shape[0] / rate,
+        loudness=loudness,
+        chapters=playable_chapters(timeline.chapters),
+        bitrate_kbps=settings.bitrate_kbps if fmt == "mp3" else None,
+        reencoded=reencoded,
+    )
+
+
+def _correction(loudness: dict[str, float], target: float | None, settings: ExportSettings) -> float:
+    """Gain (dB) for a second encode, or 0.0 when the file is within tolerance and under the ceiling."""
+    lufs, peak = loudness["integrated_lufs"], loudness["true_peak_dbtp"]
+    headroom = settings.true_peak - 0.2 - peak
+    gain = 0.0
+    if target is not None and math.isfinite(lufs) and abs(target - lufs) > settings.lufs_tolerance:
+        gain = target - lufs
+    if peak > settings.true_peak or gain > headroom:
+        gain = min(gain, headroom)  # the ceiling wins over the loudness target
+    return gain if abs(gain) >= 0.05 else 0.0
+
+
+def _encoder_gain_db(samples: np.ndarray, rate: int, fmt: str, bitrate_kbps: int, beside: Path) -> float:
+    """Level change (dB) the encoder applies, measured by encoding ~10 s from the middle."""
+    n = samples.shape[0]
+    length = min(n, 10 * rate)
+    excerpt = samples[(n - length) // 2 : (n - length) // 2 + length]
+    power_in = float(np.mean(np.square(excerpt, dtype=np.float64)))
+    if length < rate // 2 or power_in <= 1e-10:
+        return 0.0
+    probe = beside.with_name(beside.name + ".probe" + beside.suffix)
+    try:
+        write_audio(excerpt, rate, probe, fmt, bitrate_kbps)
+        decoded, _ = read_audio(probe)
+    finally:
+        probe.unlink(missing_ok=True)
+    power_out = float(np.mean(np.square(decoded, dtype=np.float64))) * decoded.shape[0] / length
+    return 10.0 * math.log10(power_out / power_in) if power_out > 0 else 0.0
+
+
+def _publishable(path: Path) -> None:
+    """Temp files are created 0600; published episodes must be readable by a web server."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def _write(stem: Path, suffix: str, text: str) -> Path:
+    path = stem.with_name(stem.name + suffix)
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            _publishable(tmp)
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path} ({exc.strerror}); check the folder is writable.") from exc
+    return path
+
+
+def _measure_file(path: Path) -> dict[str, float]:
+    from voicer.mix.loudness import measure
+
+    decoded, sr = read_audio(path)
+    figures = measure(decoded, sr)
+    return {k: (v if math.isfinite(v) else -math.inf) for k, v in figures.items()}

@@ -1,0 +1,33 @@
+"""Rule tables read from voicer/text/data/ (loaded once, then cached)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@functools.cache
+def table(name: str) -> dict[str, Any]:
+    """The TOML table `data/<name>.toml`."""
+    with open(DATA_DIR / f"{name}.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+@functools.cache
+def stage_directions() -> tuple[str, ...]:
+    lines = (DATA_DIR / "stage_directions.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#"))
+
+
+def alternation(words: list[str] | tuple[str, ...] | Any) -> str:
+    """A regex alternation of literal words, longest first (so "kWh" wins over "kW")."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
