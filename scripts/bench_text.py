@@ -37,7 +37,11 @@ def main() -> None:
     parser.add_argument("--path", type=Path, default=INTERVIEW)
     args = parser.parse_args()
 
+    import warnings
+
     import cn2an
+
+    warnings.simplefilter("ignore")  # cn2an warns about the long digit strings in URLs
 
     from voicer.text import normalize, prepare
     from voicer.text.lexicon import default_lexicon

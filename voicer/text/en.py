@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from voicer.text import latin
 from voicer.text.tables import alternation, table
@@ -18,7 +19,7 @@ _FULLWIDTH = str.maketrans(
 
 
 @functools.lru_cache(maxsize=1)
-def _rules() -> dict:
+def _rules() -> dict[str, Any]:
     return table("en")
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from voicer.text import latin
 from voicer.text.tables import alternation, table
 
 _DIGITS = "零一二三四五六七八九"
 _YAO_DIGITS = "零幺二三四五六七八九"
-_B = r"(?<![A-Za-z0-9.\d])"  # a number that is not glued to a Latin word or another number
+_B = r"(?<![A-Za-z0-9.])"  # a number that is not glued to a Latin word or another number
 _NUM = r"\d+(?:\.\d+)?"
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _ZH_PUNCT = "，。！？；：、（）《》「」『』“”‘’【】…—"
@@ -27,7 +28,7 @@ _FULLWIDTH = str.maketrans(
 
 
 @functools.lru_cache(maxsize=1)
-def _rules() -> dict:
+def _rules() -> dict[str, Any]:
     return table("zh")
 
 
@@ -107,7 +108,9 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "mobile": re.compile(_B + r"(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![\d])"),
         "decade": re.compile(_B + r"(\d{2}|1[1-9]\d0|20\d0)'?s(?![A-Za-z])"),
         # A dash between two readings ("三点-五点", "二零一八年-二零二零年") is a range.
-        "reading_range": re.compile(r"(?<=[零一二三四五六七八九十百千万亿两点分秒年月日号])\s*[-~～–]\s*(?=[零一二三四五六七八九十两])"),
+        "reading_range": re.compile(
+            r"(?<=[零一二三四五六七八九十百千万亿两点分秒年月日号])\s*[-~～–]\s*(?=[零一二三四五六七八九十两])"
+        ),
         "range": re.compile(_B + rf"({_NUM})\s*[-~～–—]\s*({_NUM})(?![\d.])(?=\s*({liang})?)"),
         "unit": re.compile(_B + rf"({_NUM})\s?({units})(?![A-Za-z])"),
         "num_letters": re.compile(_B + rf"({_NUM})([A-Za-z]+)"),
@@ -164,6 +167,14 @@ def _number(m: re.Match[str]) -> str:
     return cardinal(num)
 
 
+def _unit(m: re.Match[str]) -> str:
+    num, unit = m.groups()
+    reading = _rules()["units"][unit]
+    if num == "2" and reading in _rules()["liang_measure_words"]:
+        return "两" + reading  # 2h -> 两小时
+    return cardinal(num) + reading
+
+
 def _range(m: re.Match[str]) -> str:
     a, b, liang_word = m.groups()
     first = "两" if a == "2" and liang_word else cardinal(a)
@@ -174,7 +185,6 @@ def _range(m: re.Match[str]) -> str:
 def read_numbers(text: str) -> str:
     """Every ASCII number in Mandarin text read in Chinese, by context."""
     p = _compiled()
-    units = _rules()["units"]
     text = text.translate(_FULLWIDTH)
     text = p["money"].sub(_money, text)
     text = p["thousands"].sub(_thousands, text)
@@ -192,7 +202,7 @@ def read_numbers(text: str) -> str:
     text = p["decade"].sub(lambda m: (cardinal(m[1]) if len(m[1]) == 2 else digits(m[1])) + "年代", text)
     text = p["range"].sub(_range, text)
     text = p["reading_range"].sub("到", text)
-    text = p["unit"].sub(lambda m: cardinal(m[1]) + units[m[2]], text)
+    text = p["unit"].sub(_unit, text)
     text = p["num_letters"].sub(lambda m: f"{cardinal(m[1])} {m[2]}", text)
     text = latin.DOTTED_RE.sub(lambda m: latin.spell(m.group(0).replace(".", "")), text)
     text = latin.TOKEN_RE.sub(lambda m: latin.read_token(m.group(0), "zh", version_number), text)
