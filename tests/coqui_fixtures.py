@@ -39,7 +39,9 @@ def build_vits(
     seed: int = 0,
 ) -> tuple[Path, Path]:
     """Write model.pth + config.json of a random-weight VITS for `language`
-    ("zh-cn" or "en"); returns (model_path, config_path). Reuses an existing build."""
+    ("zh-cn", "en", or "multi" for a zh-cn + en model).
+
+    Returns (model_path, config_path); an existing build in `out_dir` is reused."""
     out = Path(out_dir)
     model_path, config_path = out / "model.pth", out / "config.json"
     if model_path.is_file() and config_path.is_file():
@@ -77,8 +79,21 @@ def build_vits(
         text["text_cleaner"] = "chinese_mandarin_cleaners"
     elif language == "en":
         text = {"phonemizer": "gruut", "phoneme_language": "en-us", "text_cleaner": "phoneme_cleaners"}
+    elif language == "multi":
+        # zh-cn + en in one model (like XTTS): one phonemizer per dataset language.
+        from TTS.config.shared_configs import BaseDatasetConfig
+
+        args.use_language_embedding = True
+        text = {
+            "phonemizer": "multi_phonemizer",
+            "text_cleaner": "multilingual_phoneme_cleaners",
+            "datasets": [
+                BaseDatasetConfig(language="zh-cn", phonemizer="zh_cn_phonemizer"),
+                BaseDatasetConfig(language="en", phonemizer="gruut"),
+            ],
+        }
     else:
-        raise ValueError(f"language must be 'zh-cn' or 'en', not {language!r}")
+        raise ValueError(f"language must be 'zh-cn', 'en' or 'multi', not {language!r}")
     config = VitsConfig(
         model_args=args,
         use_phonemes=True,

@@ -297,3 +297,10 @@ def test_offline_engine_works_in_worker_processes(offline, voices):
     assert all(sr == 22050 for _, sr in out)
     for n, _ in out[:2]:
         assert abs(n - len(local)) / len(local) < 0.03
+
+
+def test_offline_seed_is_accepted_and_engine_marks_itself_stateful(offline, voices):
+    assert offline.stateful is True
+    offline.seed(0)
+    audio, sr = offline.synthesize("Hello there.", voices["en-female-1"], "en")
+    assert len(audio) > sr // 4

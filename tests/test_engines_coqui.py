@@ -12,7 +12,7 @@ import coqui_fixtures
 import numpy as np
 import pytest
 
-from voicer.engines import doctor, get_engine, load_voices
+from voicer.engines import doctor, download_models, get_engine, load_voices
 from voicer.engines.coqui import model_status, resolve_device, spell_latin_zh
 from voicer.errors import EngineError, ModelNotAvailableError, VoiceError
 
@@ -40,7 +40,7 @@ EN_TURN = "Welcome back to the show. Today we talk about open source models and 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("coqui-models")
-    return {lang: coqui_fixtures.build_vits(root / lang, lang) for lang in ("zh-cn", "en")}
+    return {lang: coqui_fixtures.build_vits(root / lang, lang) for lang in ("zh-cn", "en", "multi")}
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,7 @@ def preset_dir(models, tmp_path_factory):
         "en-male-1": ("en", en, "host_b"),
         "zh-nobody": ("zh", zh, "nobody"),
         "zh-nospeaker": ("zh", zh, None),
+        "zh-multi": ("zh", models["multi"], "host_a"),
     }
     for name, (lang, (mp, cp), speaker) in presets.items():
         (d / f"{name}.toml").write_text(coqui_fixtures.preset_toml(name, lang, mp, cp, speaker))
@@ -218,3 +219,62 @@ def test_doctor_reports_coqui_importable():
     rows = {r[0]: r for r in doctor()}
     assert rows["coqui-tts"][1] is True
     assert "model xtts_v2" in rows
+
+
+def test_download_models_reports_local_and_missing_models(voices, empty_caches):
+    rows = download_models(["zh-female-1", "zh-male-1", "en-female-1"], voices=voices)
+    assert [r[1] for r in rows] == [True, True]  # two local models, each listed once
+    assert all(r[2] == "already on this machine" for r in rows)
+    rows = download_models(["en-missing"], voices=voices)  # hub offline: fails, says how
+    assert len(rows) == 1 and rows[0][1] is False and "ljspeech/vits" in rows[0][2]
+
+
+def test_reference_wav_loader_needs_no_torchaudio_backend(tmp_path):
+    import soundfile as sf
+
+    from voicer.engines.coqui import _load_audio_soundfile
+
+    sr = 44100
+    t = np.arange(sr) / sr
+    stereo = np.stack([0.5 * np.sin(2 * np.pi * 220 * t), 0.5 * np.sin(2 * np.pi * 220 * t)], axis=1)
+    sf.write(tmp_path / "ref.wav", stereo, sr)
+    audio = _load_audio_soundfile(str(tmp_path / "ref.wav"), 22050)
+    assert tuple(audio.shape) == (1, 22050)
+    assert abs(float(audio.abs().max()) - 0.5) < 0.02
+
+
+def test_seed_changes_the_noise_but_stays_deterministic(engine, voices):
+    text = "你好，欢迎收听。"
+    a, _ = engine.synthesize(text, voices["zh-female-1"], "zh")
+    try:
+        engine.seed(7)
+        b1, _ = engine.synthesize(text, voices["zh-female-1"], "zh")
+        b2, _ = engine.synthesize(text, voices["zh-female-1"], "zh")
+    finally:
+        engine.seed(0)
+    np.testing.assert_array_equal(b1, b2)
+    assert len(a) != len(b1) or not np.array_equal(a, b1)
+
+
+def test_latin_spans_go_to_a_multilingual_model_in_english(engine, voices):
+    """Like XTTS: Chinese spans in zh-cn, Latin spans in en, one call each."""
+    v = voices["zh-multi"]
+    engine.synthesize("你好。", v, "zh")  # load it
+    tts = next(m for (key, _), m in engine._models.items() if key == v.engines["coqui"]["model_path"])
+    calls: list[tuple[str, str]] = []
+    real = tts.tts
+
+    def spy(**kwargs):
+        calls.append((kwargs["text"], kwargs.get("language")))
+        return real(**kwargs)
+
+    tts.tts = spy
+    try:
+        audio, sr = engine.synthesize("我们用 Nvidia 的 GPU 训练模型。然后呢？", v, "zh")
+    finally:
+        del tts.tts
+    assert len(audio) > sr // 2
+    assert ("Nvidia", "en") in calls and ("GPU", "en") in calls
+    for text, lang in calls:
+        assert lang == ("en" if text.isascii() else "zh-cn"), calls
+    assert any("然后呢" in text for text, _ in calls)

@@ -50,8 +50,15 @@ def _items(xml: str) -> tuple[ET.Element, list[ET.Element]]:
 
 
 def test_feed_has_every_episode_with_enclosures(folder: Path) -> None:
-    xml = build_feed(folder, title="最佳拍档 & <AI>", base_url="https://example.com/pod/", author="大飞")
+    xml = build_feed(
+        folder,
+        title="最佳拍档 & <AI>",
+        base_url="https://example.com/pod/",
+        author="大飞",
+        image="https://x.org/a.png",
+    )
     channel, items = _items(xml)
+    assert channel.find("itunes:image", NS).get("href") == "https://x.org/a.png"
     assert channel.findtext("title") == "最佳拍档 & <AI>"
     assert channel.findtext("language") == "zh-cn"
     assert channel.findtext("description")

@@ -14,7 +14,7 @@ from voicer.mix.loudness import integrated_lufs, true_peak_dbtp
 from voicer.mix.music import duck_gain
 from voicer.mix.testsignal import speech_like, synthetic_episode, tone_music
 from voicer.mix.timeline import trim_silence
-from voicer.model import TurnAudio, spoken_text
+from voicer.model import Script, TurnAudio, spoken_text
 
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "shared" / "transcripts"
 SR = 44100
@@ -25,7 +25,7 @@ def dafei_lines(n: int, offset: int = 0) -> list[str]:
     return [x.strip() for x in lines if x.strip()][offset : offset + n]
 
 
-def small_episode(**kw):  # noqa: ANN201
+def small_episode(**kw: object) -> tuple[Script, list[TurnAudio]]:
     lines = dafei_lines(7)
     texts = [
         [("A", lines[0]), ("A", lines[1] + "[笑]"), ("B", lines[2])],
@@ -271,3 +271,25 @@ def test_loudness_helpers_agree_with_pyloudnorm() -> None:
     sine = np.sin(2 * np.pi * (SR / 4) * t + np.pi / 4).astype(np.float32)
     assert 20 * math.log10(float(np.max(np.abs(sine)))) == pytest.approx(-3.01, abs=0.05)
     assert true_peak_dbtp(sine * 0.999, SR) == pytest.approx(0.0, abs=0.3)
+
+
+def _tone_amplitude(x: np.ndarray, sr: int, hz: float) -> float:
+    """Amplitude of one sinusoid in `x` (projection on sin/cos at `hz`)."""
+    t = np.arange(x.size) / sr
+    return float(2 * abs(np.mean(x * np.exp(-2j * np.pi * hz * t))))
+
+
+def test_intro_is_ducked_under_the_first_words(tmp_path: Path) -> None:
+    script, audio = small_episode()
+    intro = _write_music(tmp_path / "intro.wav", 12.0, channels=1)
+    settings = MixSettings(intro=intro, intro_lead=4.0, intro_under=3.0, music_fade=1.0, duck_db=-12.0)
+    mixed = mix(script, audio, settings)
+    x = mixed.samples
+    assert mixed.timeline.turns[0].start == pytest.approx(4.0, abs=1e-4)
+    # The chord's 277.18 Hz note lies clear of both voices' harmonics: follow it alone.
+    alone = _tone_amplitude(x[int(1.0 * SR) : int(3.0 * SR)], SR, 277.18)
+    under = _tone_amplitude(x[int(4.4 * SR) : int(5.4 * SR)], SR, 277.18)
+    after = _tone_amplitude(x[int(7.5 * SR) : int(9.5 * SR)], SR, 277.18)
+    assert alone > 0.01
+    assert under / alone == pytest.approx(10 ** (-12 / 20), rel=0.3)
+    assert after < 0.04 * alone  # faded out and cut after intro_under (speech leaks a little)

@@ -4,6 +4,8 @@ order, cache reuse, edit-and-re-render, workers, progress, failures, dry run."""
 from __future__ import annotations
 
 import io
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -59,6 +61,19 @@ class ChattyEngine(OfflineEngine):
 
     def synthesize(self, text, voice, language):
         print("chatty engine says hello", flush=True)
+        return super().synthesize(text, voice, language)
+
+
+class CrashingEngine(OfflineEngine):
+    """The real offline engine, dying outright (as a C library can) on one text."""
+
+    def __init__(self, crash_on: str) -> None:
+        super().__init__()
+        self.crash_on = crash_on
+
+    def synthesize(self, text, voice, language):
+        if self.crash_on in text:
+            os.kill(os.getpid(), signal.SIGSEGV)
         return super().synthesize(text, voice, language)
 
 
@@ -288,3 +303,30 @@ def test_persistent_workers_for_stateless_engines(tmp_path, voices, capfd):
     for a, b in zip(ref.audio, out.audio, strict=True):
         assert abs(len(a.samples) - len(b.samples)) <= 0.03 * len(a.samples)
     assert "chatty engine says hello" in capfd.readouterr().err
+
+
+def test_voicer_render_stays_callable_after_the_package_is_imported(monkeypatch):
+    """`voicer.render` is both this package and the public function: importing the
+    package rebinds the name, so the package forwards calls to `voicer.api.render`."""
+    import voicer
+    import voicer.api
+    import voicer.render.runner  # noqa: F401  (the import that rebinds voicer.render)
+
+    calls = []
+    monkeypatch.setattr(voicer.api, "render", lambda *a, **k: calls.append((a, k)) or "done")
+    assert voicer.render("script", "out.mp3", engine="offline") == "done"
+    assert calls == [(("script", "out.mp3"), {"engine": "offline"})]
+
+
+@pytest.mark.parametrize("stateless", [False, True])
+def test_engine_crash_fails_one_turn_not_the_render(tmp_path, voices, stateless):
+    lines = monologue_lines(6)
+    script = two_host_script(lines)
+    engine = CrashingEngine(lines[3][:6])
+    engine.stateful = not stateless  # forked child per turn, or workers that keep the engine
+    out = synthesize_script(
+        script, engine=engine, voices=voices, cache_dir=tmp_path, workers=2, keep_going=True
+    )
+    assert [(f.chapter, f.turn) for f in out.failed] == [(0, 3)]
+    assert "crashed" in out.failed[0].error or "died" in out.failed[0].error
+    assert out.synthesized == 5 and all(a.samples.size for i, a in enumerate(out.audio) if i != 3)

@@ -1,8 +1,8 @@
 """voicer: re-voice transcripts as chaptered two-host podcast episodes.
 
-    import voicer
-    script = voicer.make_script(voicer.load_transcript("talk.txt"))
-    voicer.render(script, "episode.mp3")
+import voicer
+script = voicer.make_script(voicer.load_transcript("talk.txt"))
+voicer.render(script, "episode.mp3")
 """
 
 from voicer.api import (

@@ -178,12 +178,25 @@ def _cast_voices(script: Script, voices_dir: Sequence[PathLike]) -> dict[str, Vo
     return voices
 
 
-def plan_render(script: Script, *, voices_dir: Sequence[PathLike] = ()) -> RenderPlan:
-    """What a render would do (chapters, turns, characters, estimated length), without synthesis."""
-    from voicer.render import plan
+def plan_render(
+    script: Script,
+    *,
+    engine: str | None = None,
+    device: str = "auto",
+    voices_dir: Sequence[PathLike] = (),
+    lexicon: Sequence[PathLike] = (),
+    cache_dir: PathLike | None = None,
+) -> RenderPlan:
+    """What a render would do (chapters, turns, characters, estimated length), without synthesis.
 
-    _cast_voices(script, voices_dir)
-    return plan(script)
+    With an `engine` the text is prepared as the render will and cached turns are counted.
+    """
+    from voicer.render import plan
+    from voicer.text import load_lexicon
+
+    voices = _cast_voices(script, voices_dir)
+    lex = load_lexicon([Path(p) for p in lexicon] or None)
+    return plan(script, engine=engine, voices=voices, cache_dir=cache_dir, lexicon=lex, device=device)
 
 
 def build_feed(folder: PathLike, out: PathLike | None = None, **options: Any) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -28,15 +28,18 @@ InputArg = Annotated[Path, typer.Argument(help="Transcript (.txt .md .srt .vtt) 
 FormatOpt = Annotated[
     str, typer.Option("--format", help="Input format: auto, text, markdown, srt, vtt, timestamped, script.")
 ]
-LanguageOpt = Annotated[Optional[str], typer.Option("--language", "-l", help="Episode language: zh or en.")]
+LanguageOpt = Annotated[str | None, typer.Option("--language", "-l", help="Episode language: zh or en.")]
 VoicesOpt = Annotated[
-    Optional[str], typer.Option("--voices", help="Two voice presets for the hosts, e.g. zh-female-1,zh-male-1.")
+    str | None,
+    typer.Option("--voices", help="Two voice presets for the hosts, e.g. zh-female-1,zh-male-1."),
 ]
 VoicesDirOpt = Annotated[
-    Optional[list[Path]], typer.Option("--voices-dir", help="Extra folder of voice presets (repeatable).")
+    list[Path] | None, typer.Option("--voices-dir", help="Extra folder of voice presets (repeatable).")
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the dialogue's choices (same seed, same script).")]
-TitleOpt = Annotated[Optional[str], typer.Option("--title", help="Episode title (default: from the source).")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", help="Seed for the dialogue's choices (same seed, same script).")
+]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Episode title (default: from the source).")]
 
 
 def _parse_voices(voices: str | None) -> tuple[str, str] | None:
@@ -57,9 +60,9 @@ def _console(stderr: bool = True):  # noqa: ANN202 - rich is imported lazily
 @app.command()
 def render(
     input: InputArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Episode file: .mp3 (default), .wav, .flac or .m4a.")] = Path(
-        "episode.mp3"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Episode file: .mp3 (default), .wav, .flac or .m4a.")
+    ] = Path("episode.mp3"),
     format: FormatOpt = "auto",
     language: LanguageOpt = None,
     voices: VoicesOpt = None,
@@ -69,39 +72,51 @@ def render(
     engine: Annotated[str, typer.Option("--engine", help="auto, offline or coqui.")] = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps (Coqui).")] = "auto",
     lexicon: Annotated[
-        Optional[list[Path]], typer.Option("--lexicon", help="Extra pronunciation lexicon file (repeatable).")
+        list[Path] | None, typer.Option("--lexicon", help="Extra pronunciation lexicon file (repeatable).")
     ] = None,
     cache_dir: Annotated[
-        Optional[Path], typer.Option("--cache-dir", help="Turn cache folder (default: user cache, $VOICER_CACHE_DIR).")
+        Path | None,
+        typer.Option("--cache-dir", help="Turn cache folder (default: user cache, $VOICER_CACHE_DIR)."),
     ] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-j", help="Parallel synthesis workers.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", help="Parallel synthesis workers.")
+    ] = None,
     keep_going: Annotated[
-        bool, typer.Option("--keep-going", help="Render the other turns when one fails, then report failures.")
+        bool,
+        typer.Option("--keep-going", help="Render the other turns when one fails, then report failures."),
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print chapters, turns and estimated length; synthesize nothing.")
+        bool,
+        typer.Option("--dry-run", help="Print chapters, turns and estimated length; synthesize nothing."),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     script_out: Annotated[
-        Optional[Path], typer.Option("--script-out", help="Also write the editable script to this file.")
+        Path | None, typer.Option("--script-out", help="Also write the editable script to this file.")
     ] = None,
     lufs: Annotated[
-        Optional[float], typer.Option("--lufs", help="Loudness target (default -19 mono, -16 stereo).")
+        float | None, typer.Option("--lufs", help="Loudness target (default -19 mono, -16 stereo).")
     ] = None,
     true_peak: Annotated[float, typer.Option("--true-peak", help="True-peak ceiling in dBTP.")] = -1.0,
-    stereo: Annotated[bool, typer.Option("--stereo", help="Place the two hosts gently left and right.")] = False,
-    intro: Annotated[Optional[Path], typer.Option("--intro", help="Intro music file.")] = None,
-    outro: Annotated[Optional[Path], typer.Option("--outro", help="Outro music file.")] = None,
-    stinger: Annotated[Optional[Path], typer.Option("--stinger", help="Short sound between chapters.")] = None,
+    stereo: Annotated[
+        bool, typer.Option("--stereo", help="Place the two hosts gently left and right.")
+    ] = False,
+    intro: Annotated[Path | None, typer.Option("--intro", help="Intro music file.")] = None,
+    outro: Annotated[Path | None, typer.Option("--outro", help="Outro music file.")] = None,
+    stinger: Annotated[Path | None, typer.Option("--stinger", help="Short sound between chapters.")] = None,
     bitrate: Annotated[int, typer.Option("--bitrate", help="MP3 bitrate in kbps.")] = 128,
     sample_rate: Annotated[int, typer.Option("--sample-rate", help="Episode sample rate.")] = 44100,
-    cover: Annotated[Optional[Path], typer.Option("--cover", help="Cover art (JPEG or PNG) for the tags.")] = None,
-    show: Annotated[Optional[str], typer.Option("--show", help="Show name (artist/album tags).")] = None,
-    episode: Annotated[Optional[int], typer.Option("--episode", help="Episode number.")] = None,
+    cover: Annotated[
+        Path | None, typer.Option("--cover", help="Cover art (JPEG or PNG) for the tags.")
+    ] = None,
+    show: Annotated[str | None, typer.Option("--show", help="Show name (artist/album tags).")] = None,
+    episode: Annotated[int | None, typer.Option("--episode", help="Episode number.")] = None,
 ) -> None:
     """Render INPUT into a chaptered, loudness-normalized episode with sidecars."""
     from voicer import api
-    from voicer.cli_support import export_settings, mix_settings, print_plan, print_result, progress_display
+    from voicer.cli_support import print_plan, print_result
+    from voicer.export import ExportSettings
+    from voicer.mix import MixSettings
+    from voicer.render import make_rich_progress
 
     script = api.load_script(
         input, format=format, language=language, voices=_parse_voices(voices), seed=seed, title=title
@@ -110,14 +125,27 @@ def render(
         api.write_script(script, script_out)
     err = _console()
     if dry_run:
-        print_plan(api.plan_render(script, voices_dir=voices_dir or ()), _console(stderr=False))
+        plan = api.plan_render(
+            script,
+            engine=engine,
+            device=device,
+            voices_dir=voices_dir or (),
+            lexicon=lexicon or (),
+            cache_dir=cache_dir,
+        )
+        print_plan(plan, _console(stderr=False))
         return
-    mix = mix_settings(
-        lufs=lufs, true_peak=true_peak, stereo=stereo, intro=intro, outro=outro, stinger=stinger,
+    mix = MixSettings(
         sample_rate=sample_rate,
+        stereo=stereo,
+        intro=intro,
+        outro=outro,
+        stinger=stinger,
+        lufs=lufs,
+        true_peak=true_peak,
     )
-    exp = export_settings(bitrate=bitrate, cover=cover, show=show, episode=episode)
-    with progress_display(err, quiet=quiet) as progress:
+    exp = ExportSettings(bitrate_kbps=bitrate, cover=cover, show=show, episode=episode)
+    with make_rich_progress(err, quiet=quiet) as progress:
         result = api.render(
             script,
             out,
@@ -131,7 +159,7 @@ def render(
             progress=progress,
             mix_settings=mix,
             export_settings=exp,
-            on_engine=lambda note: err.print(note),
+            on_engine=lambda note: err.print(note, markup=False, highlight=False),
         )
     print_result(result, err, quiet=quiet)
     if result.outcome.failed:
@@ -141,7 +169,9 @@ def render(
 @app.command()
 def script(
     input: InputArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Script file to write (Markdown).")] = Path("episode.md"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Script file to write (Markdown).")] = Path(
+        "episode.md"
+    ),
     format: FormatOpt = "auto",
     language: LanguageOpt = None,
     voices: VoicesOpt = None,
@@ -151,11 +181,15 @@ def script(
     """Write the editable two-host script for INPUT; edit it, then `voicer render` it."""
     from voicer import api
 
-    s = api.load_script(input, format=format, language=language, voices=_parse_voices(voices), seed=seed, title=title)
+    s = api.load_script(
+        input, format=format, language=language, voices=_parse_voices(voices), seed=seed, title=title
+    )
     api.write_script(s, out)
     turns = sum(len(c.turns) for c in s.chapters)
-    _console(stderr=False).print(f"Wrote {out}: {len(s.chapters)} chapters, {turns} turns, hosts "
-                                 + ", ".join(f"{h.name} ({h.voice})" for h in s.hosts))
+    _console(stderr=False).print(
+        f"Wrote {out}: {len(s.chapters)} chapters, {turns} turns, hosts "
+        + ", ".join(f"{h.name} ({h.voice})" for h in s.hosts)
+    )
 
 
 @app.command("voices")
@@ -192,10 +226,14 @@ def feed(
     title: Annotated[str, typer.Option("--title", help="Podcast title.")],
     base_url: Annotated[str, typer.Option("--base-url", help="Public URL where the folder is served.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Feed file to write.")] = Path("feed.xml"),
-    description: Annotated[Optional[str], typer.Option("--description", help="Podcast description.")] = None,
-    author: Annotated[Optional[str], typer.Option("--author", help="Podcast author.")] = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="Feed language, e.g. zh-cn or en.")] = None,
-    image: Annotated[Optional[str], typer.Option("--image", help="URL of the cover image (Apple needs one).")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="Podcast description.")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Podcast author.")] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Feed language, e.g. zh-cn or en.")
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", help="URL of the cover image (Apple needs one).")
+    ] = None,
     category: Annotated[str, typer.Option("--category", help="iTunes category.")] = "Technology",
     explicit: Annotated[bool, typer.Option("--explicit", help="Mark the podcast explicit.")] = False,
 ) -> None:
@@ -203,7 +241,12 @@ def feed(
     from voicer import api
 
     options = {"title": title, "base_url": base_url, "category": category, "explicit": explicit}
-    for key, value in (("description", description), ("author", author), ("language", language), ("image", image)):
+    for key, value in (
+        ("description", description),
+        ("author", author),
+        ("language", language),
+        ("image", image),
+    ):
         if value is not None:
             options[key] = value
     api.build_feed(folder, out, **options)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import EngineError
 from .base import Engine, split_language_spans, trim_silence
+from .coqui import download_models
 from .doctor import doctor
 from .voices import default_cast, default_narrator, get_voice, load_voices
 
@@ -26,6 +27,7 @@ __all__ = [
     "default_cast",
     "default_narrator",
     "doctor",
+    "download_models",
     "get_engine",
     "get_voice",
     "load_voices",

@@ -23,6 +23,7 @@ import importlib.util
 import json
 import os
 import re
+import tomllib
 import zlib
 from collections.abc import Iterator
 from functools import lru_cache
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import tomllib
 
 from ..errors import EngineError, ModelNotAvailableError, VoiceError
 from .base import (
@@ -238,8 +238,11 @@ class _JiebaSegmenter:
     """Stands in for spacy-pkuseg (whose model is downloaded on first use)."""
 
     def cut(self, text: str) -> list[str]:
+        import logging
+
         import jieba
 
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict..." chatter per process
         return list(jieba.cut(text))
 
 
@@ -323,6 +326,8 @@ class CoquiEngine:
     """Coqui TTS models, each loaded once per (model, device) for this engine's life."""
 
     name = "coqui"
+    # Every call seeds torch from its text: the audio does not depend on call history.
+    stateful = False
 
     def __init__(
         self,
@@ -340,6 +345,7 @@ class CoquiEngine:
         self.sentence_gap = sentence_gap
         self.note = note or f"Coqui engine on {self.device}"
         self._models: dict[tuple[str, str], Any] = {}
+        self._seed = 0
 
     # Worker processes get a copy without loaded models (they load lazily there).
     def __getstate__(self) -> dict[str, Any]:
@@ -355,6 +361,10 @@ class CoquiEngine:
 
     def max_chars(self, language: str) -> int:
         return _MAX_CHARS[check_language(language)]
+
+    def seed(self, n: int) -> None:
+        """Base seed mixed into the per-text seed of every call."""
+        self._seed = int(n)
 
     # -- settings
 
@@ -386,6 +396,7 @@ class CoquiEngine:
             "speaker": s.get("speaker"),
             "language": s.get("language"),
             "sentence_gap": self.sentence_gap,
+            "seed": self._seed,
         }
         if s.get("model_path"):
             ident["model_stamp"] = _file_stamp(Path(s["model_path"]))
@@ -516,7 +527,7 @@ class CoquiEngine:
         # Sampling models (VITS noise, XTTS GPT) draw from torch's RNG: seed it from the
         # text so the same turn gives the same audio on every render (and two speakers
         # differ only by their voice, not by the noise drawn).
-        torch.manual_seed(zlib.crc32(text.encode()))
+        torch.manual_seed(zlib.crc32(text.encode()) ^ (self._seed & 0xFFFFFFFF))
         try:
             wav = tts.tts(**kwargs)
         except (KeyError, ValueError) as e:
@@ -548,9 +559,13 @@ class CoquiEngine:
         ref = s.get("reference_wav")
         multilingual = bool(tts.is_multi_lingual)
         code = s.get("language") or _LANG_CODE[language]
-        if multilingual and tts.languages and code not in tts.languages:
+        try:
+            languages = list(tts.languages or []) if multilingual else []
+        except AttributeError:  # a model without a language manager
+            languages = []
+        if languages and code not in languages:
             raise VoiceError(
-                f"Voice '{voice.name}': the model does not speak {code!r}; use one of {tts.languages}."
+                f"Voice '{voice.name}': the model does not speak {code!r}; use one of {', '.join(languages)}."
             )
         if language == "zh" and not multilingual:
             text = spell_latin_zh(text)  # a Chinese-only model cannot read Latin letters
@@ -576,3 +591,47 @@ class CoquiEngine:
         if not parts:
             return np.zeros(0, dtype=np.float32), sr
         return np.concatenate(parts[:-1]).astype(np.float32, copy=False), sr
+
+
+def download_models(
+    voice_names: list[str] | None = None,
+    *,
+    voices: dict[str, Voice] | None = None,
+    agree_license: bool = False,
+) -> list[tuple[str, bool, str]]:
+    """Fetch the Coqui models of `voice_names` (default: the default cast of both
+    languages) so later renders work offline; rows like `doctor()` (`voicer doctor --download`)."""
+    from ..errors import VoicerError
+    from .voices import default_cast, get_voice, load_voices
+
+    if voices is None:
+        voices = load_voices()
+    if voice_names is None:
+        voice_names = [n for lang in ("zh", "en") for n in default_cast(lang, "coqui")]
+    problem = coqui_import_error()
+    if problem:
+        return [("coqui-tts", False, problem)]
+    engine = CoquiEngine(device="cpu", agree_license=agree_license, allow_download=True)
+    rows: list[tuple[str, bool, str]] = []
+    done: set[str] = set()
+    for vname in voice_names:
+        voice = get_voice(vname, voices)
+        try:
+            s = engine._settings(voice)
+        except VoicerError as e:
+            rows.append((f"voice {vname}", False, str(e)))
+            continue
+        model = s.get("model_path") or s["model"]
+        if model in done:
+            continue
+        done.add(model)
+        label = f"model {_short(str(model))}"
+        was_here, _ = model_status(s)
+        try:
+            engine._load(s)
+        except VoicerError as e:
+            rows.append((label, False, str(e)))
+            continue
+        rows.append((label, True, "already on this machine" if was_here else "downloaded"))
+        engine.close()
+    return rows

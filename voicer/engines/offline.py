@@ -107,6 +107,9 @@ class OfflineEngine:
     """eSpeak NG voices: robotic but intelligible, instant, zero downloads."""
 
     name = "offline"
+    # The library carries state from call to call (its noise generator and more, see
+    # voicer/render/isolated.py): render speaks each turn in a fresh fork for identical audio.
+    stateful = True
 
     def __init__(self, *, device: str = "auto", note: str = "") -> None:
         # eSpeak runs on the CPU whatever was asked.
@@ -119,6 +122,17 @@ class OfflineEngine:
         except EngineError as e:
             return False, str(e)
         return True, f"eSpeak NG {version} from espeakng-loader"
+
+    def seed(self, n: int) -> None:
+        """Fix eSpeak NG's noise generator (it is seeded from the clock at load)."""
+        es = _espeak(os.getpid())
+        setter = getattr(es.lib, "espeak_ng_SetRandSeed", None)
+        if setter is None:  # older library: nothing to fix
+            return
+        setter.argtypes = [ctypes.c_long]
+        setter.restype = None
+        with es.lock:
+            setter(int(n))
 
     def max_chars(self, language: str) -> int:
         return _MAX_CHARS[check_language(language)]

@@ -8,12 +8,11 @@ then `extra_dirs`.
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from ..errors import VoiceError
 from ..model import Voice

@@ -38,12 +38,14 @@ class ExportSettings:
     bitrate_kbps: int = 128
     """MP3 constant bit rate."""
     sample_rate: int | None = None
-    """None keeps the mix's rate (MP3 needs 32/44.1/48 kHz; others are resampled to 44.1 kHz)."""
+    """None keeps the mix's rate (MP3 needs 32/44.1/48 kHz: another mix rate becomes 44.1 kHz)."""
     title: str | None = None
+    show: str | None = None
+    """Show name: the default for artist and album (else script.meta "show")."""
     artist: str | None = None
-    """Default: script.meta author, else show, else the host names."""
+    """Default: the show, else script.meta author, else the host names."""
     album: str | None = None
-    """Default: script.meta show, else the title."""
+    """Default: the show, else the title."""
     episode: int | str | None = None
     date: str | None = None
     """ISO date; default script.meta date, else today (UTC)."""
@@ -60,8 +62,9 @@ class ExportSettings:
     cue_max_seconds: float = 7.0
     cue_max_chars: float = 40.0
     """Per cue: Han characters count 1, other characters 0.5."""
-    true_peak: float = -1.0
-    """Ceiling checked after encoding; an overshoot triggers one re-encode."""
+    true_peak: float | None = None
+    """Ceiling checked after encoding (an overshoot triggers one re-encode);
+    None = the mix's ceiling (`mixed.loudness["ceiling_dbtp"]`), else -1 dBTP."""
     lufs: float | None = None
     """Loudness checked after encoding; None = the mix's target (`mixed.loudness["target_lufs"]`)."""
     lufs_tolerance: float = 0.3
@@ -89,17 +92,16 @@ class ExportReport:
 
 def _tags(script: Script, settings: ExportSettings, title: str) -> Tags:
     meta = script.meta
-    artist = (
-        settings.artist or meta.get("author") or meta.get("show") or " & ".join(h.name for h in script.hosts)
-    )
+    show = settings.show or meta.get("show")
+    artist = settings.artist or show or meta.get("author") or " & ".join(h.name for h in script.hosts)
     cover, mime = read_cover(settings.cover) if settings.cover else (None, None)
     episode = settings.episode if settings.episode is not None else meta.get("episode")
     return Tags(
         title=title,
         artist=artist or None,
-        album=settings.album or meta.get("show") or title,
+        album=settings.album or show or title,
         episode=str(episode) if episode not in (None, "") else None,
-        date=settings.date or meta.get("date") or _dt.datetime.now(_dt.timezone.utc).date().isoformat(),
+        date=settings.date or meta.get("date") or _dt.datetime.now(_dt.UTC).date().isoformat(),
         language=settings.language or language_facts(script.language)["iso639_2"],
         comment=settings.comment or meta.get("description"),
         cover=cover,
@@ -123,12 +125,14 @@ def export_episode(
 ) -> ExportReport:
     """Write the episode audio (atomically, tagged, chaptered) and its sidecars."""
     out = Path(out_path).expanduser()
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name such as {out / 'episode.mp3'}.")
     fmt = format_for(out, settings.format)
+    if not out.suffix:
+        out = out.with_suffix(f".{fmt}")
     unknown = set(settings.sidecars) - set(SIDECARS)
     if unknown:
         raise ExportError(f"Unknown sidecar {sorted(unknown)[0]!r}; choose from {', '.join(SIDECARS)}.")
-    if out.is_dir():
-        raise ExportError(f"{out} is a folder; give a file name such as {out / 'episode.mp3'}.")
     title = settings.title or script.title
     tags = _tags(script, settings, title)
 
@@ -143,22 +147,27 @@ def export_episode(
 
     loudness: dict[str, float] = {}
     reencoded = False
+    gain_db = 0.0
     target = settings.lufs if settings.lufs is not None else mixed.loudness.get("target_lufs")
-    with atomic_path(out) as tmp:
+    ceiling = (
+        settings.true_peak if settings.true_peak is not None else mixed.loudness.get("ceiling_dbtp", -1.0)
+    )
+    # The temp file carries the format's extension: the encoders choose by extension.
+    with atomic_path(out, suffix=f".{fmt}") as tmp:
         if fmt in LOSSY and settings.measure:
             # LAME scales its input (0.95 at 128 kbps): learn the encoder's gain on an
             # excerpt and compensate, so a full-length second encode is rarely needed.
             offset = _encoder_gain_db(samples, rate, fmt, settings.bitrate_kbps, tmp)
             if abs(offset) >= 0.05:
-                samples = samples * np.float32(10.0 ** (-offset / 20.0))
-        write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps)
+                gain_db = -offset
+        write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps, gain_db)
         if settings.measure:
             loudness = _measure_file(tmp)
-            gain = _correction(loudness, target, settings) if fmt in LOSSY else 0.0
+            gain = _correction(loudness, target, ceiling, settings.lufs_tolerance) if fmt in LOSSY else 0.0
             if gain:
-                # Encoding shifted loudness (MP3: about -0.4 LU) or overshot the ceiling: encode again.
-                samples = samples * np.float32(10.0 ** (gain / 20.0))
-                write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps)
+                # Still off target (or the encoder overshot the ceiling): encode again.
+                gain_db += gain
+                write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps, gain_db)
                 loudness = _measure_file(tmp)
                 reencoded = True
         _publishable(tmp)
@@ -193,14 +202,14 @@ def export_episode(
     )
 
 
-def _correction(loudness: dict[str, float], target: float | None, settings: ExportSettings) -> float:
+def _correction(loudness: dict[str, float], target: float | None, ceiling: float, tolerance: float) -> float:
     """Gain (dB) for a second encode, or 0.0 when the file is within tolerance and under the ceiling."""
     lufs, peak = loudness["integrated_lufs"], loudness["true_peak_dbtp"]
-    headroom = settings.true_peak - 0.2 - peak
+    headroom = ceiling - 0.2 - peak
     gain = 0.0
-    if target is not None and math.isfinite(lufs) and abs(target - lufs) > settings.lufs_tolerance:
+    if target is not None and math.isfinite(lufs) and abs(target - lufs) > tolerance:
         gain = target - lufs
-    if peak > settings.true_peak or gain > headroom:
+    if peak > ceiling or gain > headroom:
         gain = min(gain, headroom)  # the ceiling wins over the loudness target
     return gain if abs(gain) >= 0.05 else 0.0
 
@@ -242,8 +251,6 @@ def _write(stem: Path, suffix: str, text: str) -> Path:
 
 
 def _measure_file(path: Path) -> dict[str, float]:
-    from voicer.mix.loudness import measure
+    from voicer.mix.loudness import measure_file
 
-    decoded, sr = read_audio(path)
-    figures = measure(decoded, sr)
-    return {k: (v if math.isfinite(v) else -math.inf) for k, v in figures.items()}
+    return measure_file(str(path))

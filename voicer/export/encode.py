@@ -29,8 +29,14 @@ def format_for(path: Path, requested: str | None) -> str:
     return fmt
 
 
-def write_audio(samples: np.ndarray, sample_rate: int, path: Path, fmt: str, bitrate_kbps: int = 128) -> None:
-    """Encode float32 (n,) or (n, 2) samples to `path` in blocks (bounded memory)."""
+def write_audio(
+    samples: np.ndarray, sample_rate: int, path: Path, fmt: str, bitrate_kbps: int = 128, gain_db: float = 0.0
+) -> None:
+    """Encode float32 (n,) or (n, 2) samples to `path` in blocks (bounded memory).
+
+    `gain_db` is applied block by block, so a level correction needs no full copy.
+    """
+    gain = np.float32(10.0 ** (gain_db / 20.0))
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     block = int(_CHUNK_SECONDS * sample_rate)
     try:
@@ -40,7 +46,7 @@ def write_audio(samples: np.ndarray, sample_rate: int, path: Path, fmt: str, bit
             quality = f"{int(bitrate_kbps)}k" if fmt == "mp3" else 0.6
             with AudioFile(str(path), "w", sample_rate, channels, quality=quality) as f:
                 for start in range(0, samples.shape[0], block):
-                    chunk = samples[start : start + block]
+                    chunk = samples[start : start + block] * gain
                     f.write(np.ascontiguousarray(chunk[None, :] if chunk.ndim == 1 else chunk.T))
         else:
             import soundfile
@@ -49,7 +55,7 @@ def write_audio(samples: np.ndarray, sample_rate: int, path: Path, fmt: str, bit
                 str(path), "w", sample_rate, channels, subtype="PCM_16", format=fmt.upper()
             ) as f:
                 for start in range(0, samples.shape[0], block):
-                    f.write(np.clip(samples[start : start + block], -1.0, 1.0))
+                    f.write(np.clip(samples[start : start + block] * gain, -1.0, 1.0))
     except ExportError:
         raise
     except Exception as exc:  # encoders raise plain RuntimeError/ValueError/OSError

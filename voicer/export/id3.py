@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import functools
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from voicer.errors import ExportError
 from voicer.model import TimedChapter

@@ -64,7 +64,7 @@ def _parse_date(text: str) -> _dt.datetime | None:
             value = _dt.datetime.fromisoformat(candidate)
         except ValueError:
             continue
-        return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
     return None
 
 
@@ -90,7 +90,7 @@ def _read_episode(path: Path) -> Episode:
     if (date := text("TDRC")) is not None:
         published = _parse_date(date)
     if published is None:
-        published = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.timezone.utc)
+        published = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.UTC)
     number = None
     if (track := text("TRCK")) is not None:
         head = track.split("/")[0].strip()
@@ -161,6 +161,7 @@ def build_feed(
     language: str | None = None,
     author: str | None = None,
     image_url: str | None = None,
+    image: str | None = None,
     category: str = "Technology",
     subcategory: str | None = None,
     explicit: bool = False,
@@ -199,6 +200,7 @@ def build_feed(
             _sub(owner, f"{it}name", author)
         if owner_email:
             _sub(owner, f"{it}email", owner_email)
+    image_url = image_url or image  # `image` is the CLI's name for it
     if image_url is None:
         # Apple requires artwork: use a cover image published beside the episodes.
         root = Path(folder).expanduser()

@@ -118,16 +118,18 @@ def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSetti
     channels = 2 if settings.stereo else 1
     entries = script.turns()
 
-    # 1. Trim at the engine rate (cheaper), then resample to the episode rate.
-    prepared: list[np.ndarray] = []
+    # 1. Trim at the engine rate (views, no copies); lengths at the episode rate are
+    # known in advance, so each turn is resampled straight into the episode buffer.
+    trimmed: list[tuple[np.ndarray, int]] = []
     rows: list[tuple[int, str, float | None, int, int]] = []
     for (ci, _, turn), a in zip(entries, audio, strict=True):
-        raw = np.asarray(a.samples, dtype=np.float32).reshape(-1)
-        trimmed = trim_silence(raw, a.sample_rate, settings.trim_threshold_db, settings.trim_keep)
-        x = resample(trimmed, a.sample_rate, sr)
-        silent = int(round(raw.size * sr / a.sample_rate)) if x.size == 0 else 0
-        prepared.append(x)
-        rows.append((ci, turn.speaker, turn.pause_after, int(x.size), silent))
+        raw = np.asarray(a.samples, dtype=np.float32)
+        raw = raw.mean(axis=1) if raw.ndim == 2 else raw.reshape(-1)  # engines should give mono
+        x = trim_silence(raw, a.sample_rate, settings.trim_threshold_db, settings.trim_keep)
+        length = int(round(x.size * sr / a.sample_rate))
+        silent = int(round(raw.size * sr / a.sample_rate)) if length == 0 else 0
+        trimmed.append((x, a.sample_rate))
+        rows.append((ci, turn.speaker, turn.pause_after, length, silent))
 
     intro = load_music(settings.intro, sr, channels) if settings.intro else None
     outro = load_music(settings.outro, sr, channels) if settings.outro else None
@@ -157,13 +159,15 @@ def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSetti
     buf = np.zeros((total, channels) if channels == 2 else total, dtype=np.float32)
     host_index = {h.id: k for k, h in enumerate(script.hosts)}
     for p in plan.placements:
-        x = prepared[p.index]
+        src, src_rate = trimmed[p.index]
+        x = resample(src, src_rate, sr)[: p.length]  # soxr may give one sample less
+        end = p.start + x.size
         if channels == 1:
-            buf[p.start : p.start + p.length] = x
+            buf[p.start : end] = x
         else:
             left, right = _pan_gains(host_index.get(entries[p.index][2].speaker, -1), settings.stereo_width)
-            buf[p.start : p.start + p.length, 0] = x * left
-            buf[p.start : p.start + p.length, 1] = x * right
+            buf[p.start : end, 0] = x * left
+            buf[p.start : end, 1] = x * right
 
     # 4. Music, levelled against a sample of the speech, ducked under it.
     if intro is not None or outro is not None or stinger is not None:
@@ -193,6 +197,7 @@ def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSetti
             limiter_margin_db=settings.limiter_margin_db,
         )
         figures["target_lufs"] = target
+        figures["ceiling_dbtp"] = settings.true_peak  # export checks the encoded file against it
     else:
         figures = measure(buf, sr)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import tomllib
 
 from ..model import Script, Voice, word_count
 
@@ -107,7 +106,7 @@ class RenderPlan:
 
     def format(self) -> str:
         """Plain-text table plus a summary line."""
-        rows = [COLUMNS, *self.table_rows()]
+        rows = [COLUMNS, *[(r[0], _clip(r[1], 44), *r[2:]) for r in self.table_rows()]]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(COLUMNS))]
         lines = []
         for n, row in enumerate(rows):
@@ -139,6 +138,18 @@ def _clock(seconds: float) -> str:
 def _width(text: str) -> int:
     # CJK characters take two columns in a terminal.
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _clip(text: str, width: int) -> str:
+    """`text` cut to `width` terminal columns, with an ellipsis when cut."""
+    if _width(text) <= width:
+        return text
+    out = ""
+    for c in text:
+        if _width(out + c) > width - 1:
+            break
+        out += c
+    return out + "…"
 
 
 def _pad(text: str, width: int, left: bool) -> str:

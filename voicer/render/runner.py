@@ -3,14 +3,14 @@
 How the misses are synthesized:
 - an engine on a GPU: in this process, one turn after another, so the model
   stays loaded and busy (one worker holding the model);
-- an engine on the CPU: a process pool (`workers`, default: all cores), each
-  worker gets a copy of the engine once (engines load their heavy state lazily);
-- a *stateful* engine (eSpeak NG: its output depends on what the process
-  synthesized before, and its noise generator is seeded from the clock; measured,
-  see `voicer/render/README` notes in `isolated.py`): every turn is synthesized
-  in a fresh fork of a worker that never synthesized anything, so a turn's audio
-  depends only on its text and voice, whatever the number of workers, the order,
-  or a resume.
+- a *stateful* engine on the CPU (eSpeak NG: its output depends on what the
+  process synthesized before, and its noise generator is seeded from the clock;
+  measured, see `isolated.py`): one worker process (`worker.py`) that loads the
+  library and forks a fresh child per turn, `workers` turns at a time (default:
+  all cores), so a turn's audio depends only on its text and voice, whatever the
+  number of workers, the order, or a resume;
+- another engine on the CPU: `workers` worker processes (default 1 for Coqui,
+  whose torch already uses every core), each keeping its engine loaded.
 
 Every finished turn is written to the cache at once, so a killed render loses
 at most the turns in flight.
@@ -77,7 +77,7 @@ class RenderOutcome:
     elapsed: float = 0.0
     """Seconds the render took."""
     workers: int = 1
-    """Processes that synthesized (1 = in this process)."""
+    """Turns synthesized at the same time."""
     cache_dir: Path | None = None
 
     @property
@@ -286,12 +286,33 @@ def synthesize_script(
     turn (turns finished before it stay in the cache), `VoiceError`/`InputError`
     for an unknown voice or host.
     """
-    started = time.perf_counter()
+    if workers is not None and workers < 1:
+        raise RenderError(f"Use one worker or more (got {workers}).")
     eng = _resolve_engine(engine, voices, device)
+    try:
+        return _synthesize(
+            script, eng, voices, cache_dir, workers, progress, keep_going, lexicon, chunk_gap, isolate
+        )
+    finally:
+        if isinstance(engine, str):
+            eng.close()  # we made it; a caller's engine stays the caller's
+
+
+def _synthesize(
+    script: Script,
+    eng: Engine,
+    voices: dict[str, Voice],
+    cache_dir: str | os.PathLike[str] | None,
+    workers: int | None,
+    progress: ProgressCallback | None,
+    keep_going: bool,
+    lexicon: Any,
+    chunk_gap: float,
+    isolate: bool | None,
+) -> RenderOutcome:
+    started = time.perf_counter()
     cache = TurnCache(cache_dir)
     cache.remove_stale_temps()
-    if workers is not None and workers < 1:
-        raise RenderError(f"Use at least one worker (got {workers}).")
     turns = script.turns()
     total = len(turns)
     jobs, failures = plan_jobs(script, eng, voices, lexicon=lexicon, gap=chunk_gap)
@@ -377,6 +398,13 @@ def synthesize_script(
             if not finish(job, status, payload):
                 break
 
+    # Never hand back silence for a turn nobody reported on.
+    reported = {j.index for j, _ in failed_jobs}
+    for job in misses + [c for group in copies.values() for c in group]:
+        if results[job.index] is None and job.index not in reported and (keep_going or not failed_jobs):
+            failed_jobs.append((job, "the turn was not synthesized"))
+            state.failed += 1
+
     all_failures = failures + [
         TurnFailure(j.chapter, j.turn, script.chapters[j.chapter].title, turns[j.index][2].text, msg)
         for j, msg in failed_jobs
@@ -454,12 +482,18 @@ def _run_workers(
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     cmd = [sys.executable, "-m", "voicer.render.worker"]
     procs: list[subprocess.Popen[bytes]] = []
+    died = "the synthesis worker process died"
     try:
-        for _ in range(n_procs):
+        accepting: set[int] = set()  # workers that take new turns
+        for i in range(n_procs):
             p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
             procs.append(p)
             assert p.stdin is not None
-            write_frame(p.stdin, ("init", engine, "fork" if isolate else "direct", str(cache.directory)))
+            try:
+                write_frame(p.stdin, ("init", engine, "fork" if isolate else "direct", str(cache.directory)))
+                accepting.add(i)
+            except OSError:
+                pass  # it died at start; its stdout ends and it gets no turns
         pending = collections.deque(misses)
         by_index = {job.index: job for job in misses}
         running: dict[int, set[int]] = {i: set() for i in range(n_procs)}
@@ -468,16 +502,20 @@ def _run_workers(
         for i, p in enumerate(procs):
             assert p.stdout is not None
             sel.register(p.stdout, selectors.EVENT_READ, i)
-        alive = set(range(n_procs))
         stop = False
 
         def feed() -> None:
-            for i in sorted(alive):
+            for i in sorted(accepting):
                 stdin = procs[i].stdin
                 assert stdin is not None
                 while not stop and pending and len(running[i]) < slots:
                     job = pending.popleft()
-                    write_frame(stdin, ("job", job, gap))
+                    try:
+                        write_frame(stdin, ("job", job, gap))
+                    except OSError:  # it died; its end of stdout fails its running turns
+                        pending.appendleft(job)
+                        accepting.discard(i)
+                        break
                     running[i].add(job.index)
 
         def done(job: _Job, msg: dict[str, Any]) -> None:
@@ -491,15 +529,15 @@ def _run_workers(
                 stop = True
 
         feed()
-        while any(running[i] for i in alive):
+        while any(running.values()) or (pending and accepting and not stop):
             for key, _ in sel.select():
                 i = key.data
                 data = os.read(key.fileobj.fileno(), 1 << 16)  # type: ignore[union-attr]
-                if not data:  # the worker died: its running turns failed
+                if not data:  # the worker ended: turns it still had failed
                     sel.unregister(key.fileobj)
-                    alive.discard(i)
+                    accepting.discard(i)
                     for index in sorted(running[i]):
-                        done(by_index[index], {"ok": False, "error": "the synthesis worker process died"})
+                        done(by_index[index], {"ok": False, "error": died})
                     running[i].clear()
                     continue
                 buffers[i] += data
@@ -514,10 +552,8 @@ def _run_workers(
             if stop:
                 pending.clear()  # turns already running finish (and are cached); no new ones
             feed()
-            if not alive and pending:
-                for job in list(pending):
-                    done(job, {"ok": False, "error": "the synthesis worker process died"})
-                pending.clear()
+        for job in list(pending) if not stop else []:
+            done(job, {"ok": False, "error": died})  # no worker left to take it
         for p in procs:
             if p.stdin:
                 p.stdin.close()
