@@ -24,6 +24,10 @@ def atomic_path(dest: str | os.PathLike[str], suffix: str | None = None) -> Iter
     )
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp makes 0600 files; published episodes and feeds must be readable like any new file.
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp_path.chmod(0o666 & ~umask)
     try:
         yield tmp_path
         os.replace(tmp_path, dest)

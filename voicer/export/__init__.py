@@ -170,7 +170,6 @@ def export_episode(
                 write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps, gain_db)
                 loudness = _measure_file(tmp)
                 reencoded = True
-        _publishable(tmp)
         write_tags(tmp, fmt, tags, timeline.chapters)
 
     paths = [out]
@@ -232,19 +231,11 @@ def _encoder_gain_db(samples: np.ndarray, rate: int, fmt: str, bitrate_kbps: int
     return 10.0 * math.log10(power_out / power_in) if power_out > 0 else 0.0
 
 
-def _publishable(path: Path) -> None:
-    """Temp files are created 0600; published episodes must be readable by a web server."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
 def _write(stem: Path, suffix: str, text: str) -> Path:
     path = stem.with_name(stem.name + suffix)
     try:
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
-            _publishable(tmp)
     except OSError as exc:
         raise ExportError(f"Cannot write {path} ({exc.strerror}); check the folder is writable.") from exc
     return path

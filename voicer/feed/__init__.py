@@ -247,9 +247,6 @@ def write_feed(folder: str | os.PathLike[str], out_path: str | os.PathLike[str],
     try:
         with atomic_path(out) as tmp:
             tmp.write_text(xml, encoding="utf-8")
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # a feed is served publicly
     except OSError as exc:
         raise ExportError(
             f"Cannot write the feed to {out} ({exc.strerror}); check the folder is writable."

@@ -11,7 +11,9 @@ Measured on eSpeak NG 1.52 (espeakng-loader 0.2.4), same text and voice:
 So a stateful engine speaks each turn in a child forked from a worker that has
 loaded the library but never synthesized, with the seed fixed: the same turn
 gives the same samples in any process, with any number of workers, on resume.
-Cost: one fork (~1 ms) and the voice load (~15 ms) per turn.
+Cost, measured on the interview transcript (scripts/bench_render.py): ~23 ms per
+turn (fork, the engine re-initializing in the child, voice load), i.e. 1.8x the bare
+eSpeak calls, which are very fast; small next to any neural engine.
 """
 
 from __future__ import annotations

@@ -79,6 +79,8 @@ def make_rich_progress(console: Console | None = None, quiet: bool = False) -> I
     task = bar.add_task("render", total=None, audio="0.0", elapsed="0:00", eta="-:--", note="")
 
     def update(event: ProgressEvent) -> None:
+        if not bar.live.is_started:
+            bar.start()  # on the first event, so errors raised before any work print alone
         note = f"[dim]{event.reused} cached[/]" if event.reused else ""
         if event.failed:
             note += f" [red]{event.failed} failed[/]"
@@ -92,5 +94,8 @@ def make_rich_progress(console: Console | None = None, quiet: bool = False) -> I
             note=note.strip(),
         )
 
-    with bar:
+    try:
         yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()
