@@ -62,7 +62,7 @@ def test_id3_chapters_match_script_and_timeline(rendered):
     ordered = [chaps[i] for i in ctocs[0].child_element_ids]
     assert [c.sub_frames["TIT2"].text[0] for c in ordered] == [ch.title for ch in script.chapters]
     assert len(script.chapters) >= 2
-    for chap, timed in zip(ordered, result.timeline.chapters):
+    for chap, timed in zip(ordered, result.timeline.chapters, strict=True):
         assert abs(chap.start_time - round(timed.start * 1000)) <= 1
         assert abs(chap.end_time - round(timed.end * 1000)) <= 1
     starts = [c.start_time for c in ordered]

@@ -278,3 +278,15 @@ def test_latin_spans_go_to_a_multilingual_model_in_english(engine, voices):
     for text, lang in calls:
         assert lang == ("en" if text.isascii() else "zh-cn"), calls
     assert any("然后呢" in text for text, _ in calls)
+
+
+def test_missing_model_without_network_fails_before_any_download(voices, empty_caches, monkeypatch):
+    from voicer.engines import coqui
+
+    monkeypatch.delenv("HF_HUB_OFFLINE")  # downloads allowed, but the host is unreachable
+    probed: list[str] = []
+    monkeypatch.setattr(coqui, "_can_reach", lambda host, timeout=5.0: probed.append(host) or False)
+    engine = get_engine("coqui", device="cpu")
+    with pytest.raises(ModelNotAvailableError, match="github.com cannot be reached"):
+        engine.synthesize("Hello there.", voices["en-missing"], "en")
+    assert probed == ["github.com"]

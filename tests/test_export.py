@@ -392,3 +392,16 @@ def test_english_cues_break_between_words() -> None:
         assert c.end - c.start <= 7.0 + 1e-9
         assert set(c.text.split()) <= words  # no word cut in two
     assert cues[0].start == 3.0 and cues[-1].end == turn.end
+
+
+def test_cues_never_split_version_numbers() -> None:
+    # From the monologue: "llama3.1" once came out as "llama3." / "1" in two cues.
+    text = (
+        "最近扎克伯格真的是风头两无啊。凭借着上周发布的llama3.1，"
+        "他不仅将Meta从股价黑洞里拉了出来，还顺带洗刷了自己的风评。"
+    )
+    for max_chars in range(8, 40):
+        turn = TimedTurn(0, 0, "A", "主持人甲", text, start=0.0, end=14.0)
+        cues = split_turn(turn, max_seconds=7.0, max_chars=max_chars)
+        assert "".join(c.text for c in cues) == text
+        assert any("llama3.1" in c.text for c in cues), (max_chars, [c.text for c in cues])

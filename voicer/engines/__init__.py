@@ -66,7 +66,7 @@ def get_engine(
         problem = coqui_import_error()
         if problem:
             raise EngineError(problem)
-        return CoquiEngine(device=device, agree_license=agree_coqui_license, note="Coqui engine, as asked")
+        return CoquiEngine(device=device, agree_license=agree_coqui_license, reason="as asked")
     if key != "auto":
         raise EngineError(f"Unknown engine {name!r}; use auto, offline or coqui.")
     if voices is None:
@@ -75,6 +75,6 @@ def get_engine(
     if ok:
         problem = coqui_import_error()
         if not problem:
-            return CoquiEngine(device=device, agree_license=agree_coqui_license, note=f"Coqui engine: {why}")
+            return CoquiEngine(device=device, agree_license=agree_coqui_license, reason=why)
         why = problem
     return OfflineEngine(device=device, note=f"offline engine (eSpeak NG): {why}")

@@ -111,6 +111,18 @@ def _downloads_off() -> bool:
     )
 
 
+def _can_reach(host: str, timeout: float = 5.0) -> bool:
+    """Quick TCP probe before a download: Coqui's downloader has no timeout and would
+    hang on a network that drops packets."""
+    import socket
+
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def _hf_cache_dir() -> str | None:
     """The hub cache as the environment says now (huggingface_hub reads it only at import)."""
     if os.environ.get("HF_HUB_CACHE"):
@@ -336,14 +348,14 @@ class CoquiEngine:
         agree_license: bool = False,
         allow_download: bool = True,
         sentence_gap: float = 0.12,
-        note: str = "",
+        reason: str = "",
     ) -> None:
         self.requested_device = device
         self.device = resolve_device(device)
         self.agree_license = agree_license
         self.allow_download = allow_download
         self.sentence_gap = sentence_gap
-        self.note = note or f"Coqui engine on {self.device}"
+        self.note = f"Coqui engine on {self.device}" + (f": {reason}" if reason else "")
         self._models: dict[tuple[str, str], Any] = {}
         self._seed = 0
 
@@ -454,15 +466,20 @@ class CoquiEngine:
                     f"Coqui model {name} is not on this machine; {how_to_get(name)}."
                 )
             self._check_license(name)
+            if not cached:
+                host = "huggingface.co" if "repo_id" in (model_item(name) or {}) else "github.com"
+                if not _can_reach(host):
+                    raise ModelNotAvailableError(
+                        f"Coqui model {name} is not on this machine and {host} cannot be reached; "
+                        f"{how_to_get(name)}."
+                    )
             try:
                 if cached and "repo_id" in (model_item(name) or {}):
                     with _hub_offline():
                         tts = TTS(name, progress_bar=False)
                 else:
                     tts = TTS(name, progress_bar=True)  # downloads on first use, with progress
-            except (EOFError, KeyboardInterrupt):
-                raise
-            except Exception as e:
+            except Exception as e:  # EOFError included: a licence prompt without a terminal
                 if cached:
                     raise EngineError(
                         f"Cannot load the Coqui model {name} ({e}); delete and re-download it."

@@ -83,6 +83,18 @@ def _cuts(text: str, cum: list[float], pieces: int) -> list[int]:
     return cuts
 
 
+def _inside_token(text: str, i: int) -> bool:
+    """True when a cut before text[i] would split a number or word joined by . , : ' -"""
+    return (
+        i >= 2
+        and text[i - 1] in ".,:'-"
+        and text[i - 2].isascii()
+        and text[i - 2].isalnum()
+        and text[i].isascii()
+        and text[i].isalnum()
+    )
+
+
 def _best_cut(text: str, cum: list[float], target: float, span: float, after: int) -> int:
     """Index to cut at near `target` weight, preferring punctuation then spaces."""
     best, best_score = -1, math.inf
@@ -93,7 +105,9 @@ def _best_cut(text: str, cum: list[float], target: float, span: float, after: in
             break
         prev = text[i - 1]
         bonus = 0.0
-        if prev in _BREAK_AFTER:
+        if _inside_token(text, i):
+            bonus = -window  # "3.1", "4,000", "10:30": one reading, never cut
+        elif prev in _BREAK_AFTER:
             bonus = window
         elif prev == " " or text[i] == " ":
             bonus = 0.5 * window

@@ -6,16 +6,11 @@ from __future__ import annotations
 import functools
 import html
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10 (pyproject allows it): the same parser as a package
-    import tomli as tomllib  # type: ignore[no-redef]
-
 
 from voicer.model import Segment, spoken_text
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
+import tomllib
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 _DATA = Path(__file__).resolve().parent / "data"
 

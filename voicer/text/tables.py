@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
