@@ -213,6 +213,16 @@ def test_auto_picks_coqui_when_default_models_are_local(voices, empty_caches):
     assert e.name == "coqui"
     assert "local model" in e.note
     assert get_engine("auto", voices=load_voices()).name == "offline"  # xtts not in the empty cache
+    # Only the Chinese hosts point at local models: auto picks Coqui for a zh episode only.
+    zh_only = empty_caches / "zh-only"
+    zh_only.mkdir()
+    for name in ("zh-female-1", "zh-male-1"):
+        (zh_only / f"{name}.toml").write_text(Path(voices[name].path).read_text())
+    partial = load_voices([zh_only])
+    assert get_engine("auto", voices=partial, language="zh").name == "coqui"
+    e = get_engine("auto", voices=partial, language="en")
+    assert e.name == "offline" and "xtts_v2" in e.note
+    assert get_engine("auto", voices=partial).name == "offline"
 
 
 def test_doctor_reports_coqui_importable():

@@ -121,12 +121,14 @@ def render(
     mix_settings: MixSettings | None = None,
     export_settings: ExportSettings | None = None,
     on_engine: Callable[[str], None] | None = None,
+    agree_coqui_license: bool = False,
 ) -> RenderResult:
     """Synthesize every turn, mix and master, and write the episode with its sidecars.
 
     `script` is a Script or a path to a script file or transcript. Re-running after
     a crash resumes from the turn cache. `progress` receives render progress events;
     `on_engine` receives one line saying which engine was chosen and why.
+    `agree_coqui_license` accepts XTTS v2's CPML licence (like COQUI_TOS_AGREED=1).
     """
     from voicer.engines import get_engine
     from voicer.export import ExportSettings, export_episode
@@ -137,7 +139,13 @@ def render(
     if not isinstance(script, Script):
         script = load_script(script)
     voices = _cast_voices(script, voices_dir)
-    eng = get_engine(engine, device=device, voices=voices)
+    eng = get_engine(
+        engine,
+        device=device,
+        voices=voices,
+        language=script.language,
+        agree_coqui_license=agree_coqui_license,
+    )
     note = getattr(eng, "note", "") or ""
     if on_engine and note:
         on_engine(note)
@@ -215,3 +223,19 @@ def doctor() -> list[tuple[str, bool, str]]:
     from voicer.engines import doctor as _doctor
 
     return _doctor()
+
+
+def download_models(
+    voice_names: Sequence[str] | None = None,
+    *,
+    voices_dir: Sequence[PathLike] = (),
+    agree_coqui_license: bool = False,
+) -> list[tuple[str, bool, str]]:
+    """Fetch the Coqui models of these voices (default: the default cast) for offline use."""
+    from voicer.engines import download_models as _download
+
+    return _download(
+        list(voice_names) if voice_names else None,
+        voices=list_voices(voices_dir),
+        agree_license=agree_coqui_license,
+    )

@@ -39,6 +39,13 @@ VoicesDirOpt = Annotated[
 SeedOpt = Annotated[
     int, typer.Option("--seed", help="Seed for the dialogue's choices (same seed, same script).")
 ]
+AgreeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--agree-coqui-license",
+        help="Accept the CPML (non-commercial) licence of XTTS v2; same as COQUI_TOS_AGREED=1.",
+    ),
+]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Episode title (default: from the source).")]
 
 
@@ -110,6 +117,7 @@ def render(
     ] = None,
     show: Annotated[str | None, typer.Option("--show", help="Show name (artist/album tags).")] = None,
     episode: Annotated[int | None, typer.Option("--episode", help="Episode number.")] = None,
+    agree_coqui_license: AgreeOpt = False,
 ) -> None:
     """Render INPUT into a chaptered, loudness-normalized episode with sidecars."""
     from voicer import api
@@ -160,6 +168,7 @@ def render(
             mix_settings=mix,
             export_settings=exp,
             on_engine=lambda note: err.print(note, markup=False, highlight=False),
+            agree_coqui_license=agree_coqui_license,
         )
     print_result(result, err, quiet=quiet)
     if result.outcome.failed:
@@ -202,21 +211,40 @@ def voices_cmd(
 
     from voicer import api
 
-    table = Table("name", "language", "gender", "engines", "licence", "description")
+    table = Table("name", "lang", "gender", "offline (eSpeak NG)", "coqui", "description")
     for v in sorted(api.list_voices(voices_dir or ()).values(), key=lambda v: (v.language, v.name)):
         if language and v.language != language:
             continue
-        table.add_row(v.name, v.language, v.gender, ", ".join(v.engines), v.licence, v.description)
+        off, coq = v.engines.get("offline", {}), v.engines.get("coqui", {})
+        model = str(coq.get("model") or coq.get("model_path") or "").rsplit("/", 1)[-1]
+        who = coq.get("speaker") or ("cloned" if coq.get("reference_wav") else "")
+        table.add_row(
+            v.name, v.language, v.gender, str(off.get("voice", "")), f"{model} {who}".strip(), v.description
+        )
     _console(stderr=False).print(table)
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    download: Annotated[
+        bool, typer.Option("--download", help="Fetch the Coqui models of the default cast (or --voice) now.")
+    ] = False,
+    voice: Annotated[
+        list[str] | None, typer.Option("--voice", help="Voice preset to fetch (repeatable).")
+    ] = None,
+    voices_dir: VoicesDirOpt = None,
+    agree_coqui_license: AgreeOpt = False,
+) -> None:
     """Say which engines, models and devices are available here, and why not."""
     from voicer import api
 
     con = _console(stderr=False)
-    for name, ok, detail in api.doctor():
+    rows = (
+        api.download_models(voice, voices_dir=voices_dir or (), agree_coqui_license=agree_coqui_license)
+        if download
+        else api.doctor()
+    )
+    for name, ok, detail in rows:
         con.print(f"[{'green' if ok else 'yellow'}]{'ok ' if ok else 'no '}[/] {name}: {detail}")
 
 

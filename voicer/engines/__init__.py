@@ -49,11 +49,14 @@ def get_engine(
     device: str = "auto",
     voices: dict[str, Voice] | None = None,
     agree_coqui_license: bool = False,
+    language: str | None = None,
 ) -> Engine:
     """An engine by name ("auto" | "offline" | "coqui"); nothing heavy is loaded yet.
 
     `agree_coqui_license`: the user accepted the XTTS CPML licence (CLI flag); the
-    environment variable COQUI_TOS_AGREED=1 means the same.
+    environment variable COQUI_TOS_AGREED=1 means the same. `language` ("zh"/"en"):
+    for "auto", only that language's default voices need a local Coqui model
+    (default: both languages').
     """
     from .coqui import CoquiEngine, coqui_import_error, default_models_status
     from .offline import OfflineEngine
@@ -71,7 +74,7 @@ def get_engine(
         raise EngineError(f"Unknown engine {name!r}; use auto, offline or coqui.")
     if voices is None:
         voices = load_voices()
-    ok, why = default_models_status(voices)
+    ok, why = default_models_status(voices, languages=(language,) if language else ("zh", "en"))
     if ok:
         problem = coqui_import_error()
         if not problem:

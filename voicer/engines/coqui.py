@@ -188,14 +188,16 @@ def how_to_get(name: str) -> str:
     )
 
 
-def default_models_status(voices: dict[str, Voice]) -> tuple[bool, str]:
-    """Are the Coqui models of the default cast (both languages) all on this machine?"""
+def default_models_status(
+    voices: dict[str, Voice], languages: tuple[str, ...] = ("zh", "en")
+) -> tuple[bool, str]:
+    """Are the Coqui models of the default cast of `languages` all on this machine?"""
     from .voices import default_cast
 
     if _tts_package_dir() is None:
         return False, f"coqui-tts is not installed ({INSTALL_HINT})"
     found: list[str] = []
-    for lang in ("zh", "en"):
+    for lang in languages:
         for vname in default_cast(lang, "coqui"):
             v = voices.get(vname)
             if v is None or not isinstance(v.engines.get("coqui"), dict):

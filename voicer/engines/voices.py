@@ -3,6 +3,22 @@
 Search order (a later preset with the same name replaces an earlier one):
 bundled presets, then each folder in ``$VOICER_VOICES_DIR`` (os.pathsep-separated),
 then `extra_dirs`.
+
+A preset file (``name`` defaults to the file name; relative paths are relative to it)::
+
+    name = "my-host"
+    language = "zh"                  # "zh" or "en"
+    gender = "female"
+    description = "..."
+    licence = "..."                  # what the user may do with the audio
+    [engines.offline]                # eSpeak NG
+    voice = "cmn+f3"                 # voice+variant; pitch/range 0-100, rate in words/min
+    pitch = 60
+    rate = 165
+    [engines.coqui]
+    model = "tts_models/multilingual/multi-dataset/xtts_v2"   # or model_path + config_path
+    speaker = "Claribel Dervla"      # a speaker of the model, or reference_wav = "x.wav"
+    language = "zh-cn"               # Coqui's code, for multilingual models
 """
 
 from __future__ import annotations
