@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install "torch==2.13.0"
-python -m pip install -e ".[coqui,dev]"
+python -m pip install -e ".[coqui,m4a,dev]"
 bash scripts/install_coqui.sh

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pytest
 
@@ -43,25 +44,9 @@ def interview_paragraph() -> str:
 
 
 def median_f0(x: np.ndarray, sr: int) -> float:
-    """Median pitch of the voiced frames (autocorrelation, 60-500 Hz)."""
-    frame = int(0.04 * sr)
-    hop = frame // 2
-    rms_all = np.sqrt(np.mean(x**2))
-    lo, hi = int(sr / 500), int(sr / 60)
-    f0s = []
-    for i in range(0, len(x) - frame, hop):
-        f = x[i : i + frame].astype(np.float64)
-        if np.sqrt(np.mean(f**2)) < rms_all:
-            continue
-        f = f - f.mean()
-        ac = np.correlate(f, f, mode="full")[frame - 1 :]
-        if ac[0] <= 0:
-            continue
-        lag = lo + int(np.argmax(ac[lo:hi]))
-        if ac[lag] / ac[0] > 0.4:
-            f0s.append(sr / lag)
-    assert len(f0s) > 10, "too few voiced frames"
-    return float(np.median(f0s))
+    f0 = helpers.median_f0(x, sr, fmax=500.0)
+    assert f0 > 0, "no voiced frames"
+    return f0
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,13 @@
-"""export: `Mixed` -> audio file (MP3 default) with tags + chapters, and sidecars.
+"""export: `Mixed` -> audio file (MP3 default; WAV, FLAC, OGG, M4A) with tags + chapters, and sidecars.
 
 The audio is encoded to a temp file beside the destination, tagged, decoded
 again to measure the loudness a listener gets, and only then renamed into
 place. If encoding overshoots the true-peak ceiling it is re-encoded once
 with the gain lowered by the overshoot.
+
+M4A (AAC) needs the optional PyAV (`voicer[m4a]`): it encodes, muxes the
+chapters (Nero `chpl` + QuickTime chapter track) and decodes the file for the
+loudness check; mutagen writes the iTunes tags.
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from voicer.errors import ExportError
-from voicer.export.encode import LOSSY, MP3_RATES, format_for, read_audio, write_audio
+from voicer.export.encode import (
+    AAC_RATES,
+    LOSSY,
+    MP3_RATES,
+    decode_blocks,
+    format_for,
+    read_audio,
+    write_audio,
+)
 from voicer.export.id3 import Tags, language_facts, playable_chapters, read_cover, write_tags
 from voicer.export.sidecars import chapters_json, cues, show_notes, srt, vtt
 from voicer.fsutil import atomic_path
@@ -34,11 +46,12 @@ class ExportSettings:
     """Every knob of the export. Tag fields left None come from `script` (title, meta)."""
 
     format: str | None = None
-    """"mp3", "wav", "flac", "ogg" (or "m4a": not available here); None = from the file extension."""
+    """"mp3", "wav", "flac", "ogg" or "m4a" (AAC; needs `voicer[m4a]`); None = from the file extension."""
     bitrate_kbps: int = 128
-    """MP3 constant bit rate."""
+    """MP3 constant bit rate; the AAC (M4A) target bit rate."""
     sample_rate: int | None = None
-    """None keeps the mix's rate (MP3 needs 32/44.1/48 kHz: another mix rate becomes 44.1 kHz)."""
+    """None keeps the mix's rate (MP3 needs 32/44.1/48 kHz, AAC one of `AAC_RATES`: another
+    mix rate becomes 44.1 kHz)."""
     title: str | None = None
     show: str | None = None
     """Show name: the default for artist and album (else script.meta "show")."""
@@ -56,7 +69,7 @@ class ExportSettings:
     description: str | None = None
     """Show-notes text; default: comment."""
     cover: PathLike | None = None
-    """JPEG or PNG cover art embedded as APIC."""
+    """JPEG or PNG cover art embedded (ID3 APIC, FLAC/Vorbis picture, MP4 covr)."""
     sidecars: tuple[str, ...] = SIDECARS
     """Which of "chapters", "srt", "vtt", "notes" to write beside the audio."""
     cue_max_seconds: float = 7.0
@@ -110,11 +123,12 @@ def _tags(script: Script, settings: ExportSettings, title: str) -> Tags:
 
 
 def _target_rate(fmt: str, rate: int, requested: int | None) -> int:
+    allowed = {"mp3": MP3_RATES, "m4a": AAC_RATES}.get(fmt)
     if requested:
-        if fmt == "mp3" and requested not in MP3_RATES:
-            raise ExportError(f"MP3 cannot be {requested} Hz; use 44100 or 48000.")
+        if allowed and requested not in allowed:
+            raise ExportError(f"{fmt.upper()} cannot be {requested} Hz; use 44100 or 48000.")
         return requested
-    return rate if fmt != "mp3" or rate in MP3_RATES else 44100
+    return rate if not allowed or rate in allowed else 44100
 
 
 def export_episode(
@@ -160,14 +174,16 @@ def export_episode(
             offset = _encoder_gain_db(samples, rate, fmt, settings.bitrate_kbps, tmp)
             if abs(offset) >= 0.05:
                 gain_db = -offset
-        write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps, gain_db)
+        write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps, gain_db, chapters=timeline.chapters)
         if settings.measure:
             loudness = _measure_file(tmp)
             gain = _correction(loudness, target, ceiling, settings.lufs_tolerance) if fmt in LOSSY else 0.0
             if gain:
                 # Still off target (or the encoder overshot the ceiling): encode again.
                 gain_db += gain
-                write_audio(samples, rate, tmp, fmt, settings.bitrate_kbps, gain_db)
+                write_audio(
+                    samples, rate, tmp, fmt, settings.bitrate_kbps, gain_db, chapters=timeline.chapters
+                )
                 loudness = _measure_file(tmp)
                 reencoded = True
         write_tags(tmp, fmt, tags, timeline.chapters)
@@ -196,7 +212,7 @@ def export_episode(
         duration=samples.shape[0] / rate,
         loudness=loudness,
         chapters=playable_chapters(timeline.chapters),
-        bitrate_kbps=settings.bitrate_kbps if fmt == "mp3" else None,
+        bitrate_kbps=settings.bitrate_kbps if fmt in ("mp3", "m4a") else None,
         reencoded=reencoded,
     )
 
@@ -242,6 +258,29 @@ def _write(stem: Path, suffix: str, text: str) -> Path:
 
 
 def _measure_file(path: Path) -> dict[str, float]:
+    if path.suffix.lower() == ".m4a":
+        return _measure_m4a(path)
     from voicer.mix.loudness import measure_file
 
     return measure_file(str(path))
+
+
+def _measure_m4a(path: Path) -> dict[str, float]:
+    """Loudness of an M4A file decoded by PyAV block by block (pedalboard reads AAC only on macOS)."""
+    from voicer.mix.loudness import Meter, measure
+
+    meter: Meter | None = None
+    held: np.ndarray | None = None
+    for block, sr in decode_blocks(path):
+        if sr % 10:  # 100 ms is not a whole number of samples: measure in one piece
+            data, sr = read_audio(path)
+            return measure(data, sr)
+        if meter is None:
+            meter = Meter(sr, 1 if block.ndim == 1 else block.shape[1])
+        if held is not None:
+            meter.add(held)
+        held = block  # one block behind, so the last one is fed with last=True
+    if meter is None or held is None:
+        raise ExportError(f"{path.name} holds no audio after encoding; check the mix is not empty.")
+    meter.add(held, last=True)
+    return meter.figures()

@@ -1,4 +1,5 @@
-"""Tags and chapters: ID3v2.3 (MP3, WAV) with CHAP + ordered top-level CTOC; Vorbis comments for FLAC/OGG."""
+"""Tags and chapters: ID3v2.3 (MP3, WAV) with CHAP + ordered top-level CTOC; Vorbis comments for FLAC/OGG;
+iTunes atoms for M4A (its chapters are muxed by the encoder, see `encode._write_m4a`)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,8 @@ def write_tags(path: Path, fmt: str, tags: Tags, chapters: list[TimedChapter]) -
     try:
         if fmt in ("mp3", "wav"):
             _write_id3(path, fmt, tags, chapters)
+        elif fmt == "m4a":
+            _write_mp4(path, tags)
         else:
             _write_vorbis(path, fmt, tags, chapters)
     except ExportError:
@@ -175,6 +178,51 @@ def _write_vorbis(path: Path, fmt: str, tags: Tags, chapters: list[TimedChapter]
         else:
             audio["METADATA_BLOCK_PICTURE"] = base64.b64encode(pic.write()).decode("ascii")
     audio.save()
+
+
+def _write_mp4(path: Path, tags: Tags) -> None:
+    """iTunes-style atoms, the same fields as the ID3 frames.
+
+    No chapters here: mutagen cannot write MP4 chapters, so `encode._write_m4a` has
+    FFmpeg mux them (Nero `chpl` + QuickTime chapter track); mutagen keeps them
+    (and moves their sample offsets) when it saves the tags.
+    """
+    from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+
+    audio = MP4(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    values = {
+        "\xa9nam": tags.title,
+        "\xa9ART": tags.artist,
+        "\xa9alb": tags.album,
+        "\xa9day": tags.date,
+        "\xa9cmt": tags.comment,
+    }
+    for key, value in values.items():
+        if value:
+            audio[key] = [value]
+    track = _track_number(tags.episode)
+    if track:
+        audio["trkn"] = [track]
+    if tags.language:
+        # No standard iTunes atom for it: the freeform one Picard and foobar2000 use.
+        audio["----:com.apple.iTunes:LANGUAGE"] = [MP4FreeForm(tags.language.encode("utf-8"))]
+    if tags.cover:
+        kind = MP4Cover.FORMAT_PNG if tags.cover_mime == "image/png" else MP4Cover.FORMAT_JPEG
+        audio["covr"] = [MP4Cover(tags.cover, imageformat=kind)]
+    audio.save()
+
+
+def _track_number(episode: str | None) -> tuple[int, int] | None:
+    """trkn needs numbers: "7" -> (7, 0), "7/12" -> (7, 12); anything else is left out."""
+    if not episode:
+        return None
+    number, _, total = episode.strip().partition("/")
+    if not number.isdigit() or (total and not total.isdigit()):
+        return None
+    values = int(number), int(total or 0)
+    return values if max(values) < 2**16 else None
 
 
 def _hms_ms(seconds: float) -> str:
