@@ -172,7 +172,7 @@ def render(
         outcome=outcome,
         engine=eng.name,
         engine_note=note,
-        files=list(getattr(report, "paths", [])),
+        files=list(report.paths),
     )
 
 
