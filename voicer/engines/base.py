@@ -9,6 +9,7 @@ processes.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -22,6 +23,31 @@ if TYPE_CHECKING:
 LANGUAGES = ("zh", "en")
 
 
+@dataclass(frozen=True)
+class EngineTraits:
+    """How an engine must be run. The render stage and the worker pool decide from
+    these, never from an engine's name."""
+
+    sample_rate: int
+    """Native output rate (Hz) of `synthesize` (the mixer resamples to 44.1 kHz)."""
+    keeps_model_loaded: bool = False
+    """Loading is expensive (a neural model): keep one loaded engine per long-lived worker."""
+    determinism: str = "always"
+    """"always": same text+voice+seed -> same samples in any process;
+    "fresh-process": only reproducible in a new process (e.g. eSpeak NG's global state);
+    "none": not reproducible."""
+    thread_safe: bool = False
+    """Several threads may call `synthesize` on one instance at once."""
+    preferred_workers: int | None = None
+    """Worker count that suits it (None: one per CPU core; 1: one loaded model)."""
+    threads_per_worker: int | None = None
+    """Intra-op threads per worker (None: cores // workers)."""
+    batch_size: int = 1
+    """Chunks it can take in one `synthesize_batch` call (1: no batching)."""
+    uses_gpu: bool = False
+    """Runs on an accelerator (the pool then keeps one worker per model replica)."""
+
+
 @runtime_checkable
 class Engine(Protocol):
     """What render needs from a speech engine."""
@@ -32,6 +58,8 @@ class Engine(Protocol):
     """"cpu", "cuda", "mps"."""
     note: str
     """One line saying why this engine was picked (printed once by the CLI)."""
+    traits: EngineTraits
+    """How it must be run (see `EngineTraits`)."""
 
     def synthesize(self, text: str, voice: Voice, language: str) -> tuple[np.ndarray, int]:
         """Speak `text` (already normalized) with `voice`: (mono float32 samples, sample rate)."""

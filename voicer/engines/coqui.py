@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import EngineError, ModelNotAvailableError, VoiceError
 from .base import (
+    EngineTraits,
     check_language,
     engine_settings,
     resolve_path,
@@ -342,6 +343,14 @@ class CoquiEngine:
     name = "coqui"
     # Every call seeds torch from its text: the audio does not depend on call history.
     stateful = False
+    # sample_rate: XTTS's 24 kHz; models differ, synthesize() returns the real rate.
+    traits = EngineTraits(
+        sample_rate=24000,
+        keeps_model_loaded=True,
+        determinism="always",
+        thread_safe=False,
+        preferred_workers=1,
+    )
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import EngineError, VoiceError
-from .base import check_language, engine_settings, to_mono_float32, trim_silence
+from .base import EngineTraits, check_language, engine_settings, to_mono_float32, trim_silence
 
 if TYPE_CHECKING:
     from ..model import Voice
@@ -110,6 +110,13 @@ class OfflineEngine:
     # The library carries state from call to call (its noise generator and more, see
     # voicer/render/isolated.py): render speaks each turn in a fresh fork for identical audio.
     stateful = True
+    traits = EngineTraits(
+        sample_rate=22050,
+        keeps_model_loaded=False,
+        determinism="fresh-process",
+        thread_safe=False,
+        preferred_workers=None,
+    )
 
     def __init__(self, *, device: str = "auto", note: str = "") -> None:
         # eSpeak runs on the CPU whatever was asked.
