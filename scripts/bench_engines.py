@@ -1,47 +1,82 @@
-"""Real-time factor (synthesis seconds / audio seconds) of each engine on a fixed zh and
-en passage, with ratios measured in the same run.
+"""Real-time factor (synthesis s / audio s) and turns per minute of each engine and model,
+per device and per model-replica count, with ratios against a baseline measured in the
+same run (eSpeak NG, offline).
 
-    python scripts/bench_engines.py                    # offline + Coqui (default-size VITS) on CPU
-    python scripts/bench_engines.py --devices cpu cuda # also Coqui on a GPU (ratio CUDA vs CPU)
-    python scripts/bench_engines.py --size tiny        # quick run with the test-size model
+    python scripts/bench_engines.py                           # CPU: offline, VITS, XTTS
+    python scripts/bench_engines.py --devices cpu cuda        # also on the GPU (1, 2, 4 replicas)
+    python scripts/bench_engines.py --models xtts --devices cuda --replicas 1 4 8 --turns 64
+    python scripts/bench_engines.py --xtts-gpt tiny --vits-size tiny   # quick, test-size models
 
-The Coqui model has random weights (real models cannot be downloaded here), built with
-tests/coqui_fixtures.py at Coqui's default VITS size: the compute per second of audio
-is that of a real VITS model, the sound is noise.
+The Coqui models have random weights (real ones cannot be downloaded here), built with
+tests/coqui_fixtures.py. VITS at Coqui's default size; XTTS with xtts_v2's GPT (30 layers,
+width 1024) and its real decoder. A random GPT never emits its stop token, so every XTTS
+generation runs to `--audio-tokens` codes (about 21.5 per second of audio): the compute per
+second of audio is that of the real model, the sound is noise. Turns per minute: `--turns`
+turns of the zh passage through one engine per replica (replicas > 1: that many worker
+processes on one GPU, each with its own model, as `voicer render --gpu-workers N` runs them).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 TRANSCRIPTS = ROOT.parent / "shared" / "transcripts"
-EN_PASSAGE = (
-    "Welcome back to the show. Today we talk about open source models, why Meta gives Llama "
-    "away, and what that means for everyone who builds on top of it. Our guest has spent "
-    "twenty years building graphics chips, so expect some strong opinions."
+EN_TURN = "Welcome back to the show. Today we talk about open source models and why Meta gives Llama away."
+ZH_FALLBACK = (
+    "大家好，这里是最佳拍档，我是大飞。最近扎克伯格真的是风头无两啊，凭借着上周发布的模型，股价回升了。"
 )
 
 
-def zh_passage() -> str:
+def zh_turn() -> str:
+    """About 80 characters of the real monologue (one engine-sized chunk)."""
     path = TRANSCRIPTS / "dafei-monologue.zh.txt"
-    if path.is_file():
-        rows = [r.strip() for r in path.read_text(encoding="utf-8").splitlines() if r.strip()]
-        return "，".join(rows[:8]) + "。"
-    return (
-        "大家好，这里是最佳拍档，我是大飞。最近扎克伯格真的是风头无两啊，凭借着上周发布的模型，股价回升了。"
-    )
+    if not path.is_file():
+        return ZH_FALLBACK
+    rows = [r.strip() for r in path.read_text(encoding="utf-8").splitlines() if r.strip()]
+    return ("，".join(rows[:6]) + "。")[:80]
 
 
-def measure(engine, voice, text: str, language: str, repeats: int) -> tuple[float, float]:
-    """(median seconds per synthesis, audio seconds) after one warm-up call."""
+# ------------------------------------------------------------------ models and voices
+
+
+def build_presets(tmp: Path, args: argparse.Namespace) -> Path:
+    import coqui_fixtures
+
+    presets = tmp / "presets"
+    presets.mkdir()
+    t0 = time.perf_counter()
+    if "vits" in args.models:
+        for lang, code in (("zh", "zh-cn"), ("en", "en")):
+            mp, cp = coqui_fixtures.build_vits(tmp / f"vits-{code}", code, size=args.vits_size)
+            text = coqui_fixtures.preset_toml(f"vits-{lang}", lang, mp, cp, coqui_fixtures.SPEAKERS[0])
+            (presets / f"vits-{lang}.toml").write_text(text)
+    if "xtts" in args.models:
+        folder = coqui_fixtures.build_xtts(
+            tmp / "xtts", gpt=args.xtts_gpt, max_audio_tokens=args.audio_tokens + 3
+        )
+        for lang in ("zh", "en"):
+            text = coqui_fixtures.xtts_preset_toml(f"xtts-{lang}", lang, folder, speaker="host_a")
+            (presets / f"xtts-{lang}.toml").write_text(text)
+    print(f"built the random-weight models in {time.perf_counter() - t0:.1f} s", flush=True)
+    return presets
+
+
+# ------------------------------------------------------------------ measuring
+
+
+def rtf(engine: Any, voice: Any, text: str, language: str, repeats: int) -> tuple[float, float]:
+    """(median synthesis seconds, audio seconds) after one warm-up call."""
     audio, sr = engine.synthesize(text, voice, language)
     times = []
     for _ in range(repeats):
@@ -51,76 +86,124 @@ def measure(engine, voice, text: str, language: str, repeats: int) -> tuple[floa
     return statistics.median(times), len(audio) / sr
 
 
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(kind: str, device: str, presets: str, threads: int) -> None:
+    import torch
+
+    from voicer.engines import get_engine, load_voices
+
+    if threads:
+        torch.set_num_threads(threads)
+    _WORKER["engine"] = get_engine(kind, device=device)
+    _WORKER["voices"] = load_voices([presets])
+
+
+def _speak(job: tuple[str, str, str]) -> float:
+    name, text, language = job
+    audio, sr = _WORKER["engine"].synthesize(text, _WORKER["voices"][name], language)
+    return len(audio) / sr
+
+
+def turns_per_minute(kind: str, device: str, voice: str, presets: Path, replicas: int, args) -> float:
+    """Turns per minute of wall time with `replicas` worker processes (models loaded and
+    warmed up before the clock starts)."""
+    threads = args.threads or (1 if device.startswith("cuda") else 0)
+    ctx = multiprocessing.get_context("spawn")
+    init = (kind, device, str(presets), threads)
+    with ProcessPoolExecutor(replicas, mp_context=ctx, initializer=_init_worker, initargs=init) as pool:
+        list(pool.map(_speak, [(voice, "你好。", "zh")] * replicas))  # load + warm every replica
+        jobs = [(voice, zh_turn(), "zh")] * args.turns
+        t0 = time.perf_counter()
+        list(pool.map(_speak, jobs))
+        return args.turns / ((time.perf_counter() - t0) / 60)
+
+
+# ------------------------------------------------------------------ the run
+
+
+def measure_device(device: str, presets: Path | None, args, rows: list[tuple]) -> None:
+    import torch
+
+    from voicer.engines import get_engine, load_voices
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        print(
+            f"{device}: torch sees no CUDA GPU here (no device machine was lent); run this on a GPU machine."
+        )
+        return
+    voices = load_voices([presets]) if presets else {}
+    for model in [m for m in args.models if m != "offline"]:
+        engine = get_engine("coqui", device=device, precision=args.precision if device != "cpu" else None)
+        for lang, text in (("zh", zh_turn()), ("en", EN_TURN)):
+            sec, dur = rtf(engine, voices[f"{model}-{lang}"], text, lang, args.repeats)
+            rows.append((f"coqui {model} {device}", lang, 1, sec, dur, None))
+        engine.close()
+        for n in args.replicas if device.startswith("cuda") else [1]:
+            tpm = turns_per_minute("coqui", device, f"{model}-zh", presets, n, args)
+            rows.append((f"coqui {model} {device}", "zh", n, None, None, tpm))
+            print(f"  {model} on {device} x{n}: {tpm:.1f} turns/min", flush=True)
+
+
+def report(rows: list[tuple], args) -> None:
+    print(f"\nRTF = synthesis s / audio s (median of {args.repeats}); turns/min over {args.turns} zh turns")
+    print(
+        f"{'engine':26} {'lang':4} {'replicas':>8} {'synth s':>8} {'audio s':>8} {'RTF':>8} {'turns/min':>10}"
+    )
+    base: dict[str, float] = {}
+    for label, lang, n, sec, dur, tpm in rows:
+        r = sec / dur if sec is not None and dur else None
+        if label.startswith("offline") and r is not None:
+            base[lang] = r
+        cells = [f"{sec:8.3f}" if sec is not None else f"{'':8}", f"{dur:8.2f}" if dur else f"{'':8}"]
+        cells += [f"{r:8.4f}" if r is not None else f"{'':8}", f"{tpm:10.1f}" if tpm else ""]
+        print(f"{label:26} {lang:4} {n:8d} " + " ".join(cells))
+    print("\nratios (same run), RTF vs the offline engine:")
+    for label, lang, _n, sec, dur, _tpm in rows:
+        if sec is not None and dur and not label.startswith("offline") and lang in base:
+            print(f"  {label} [{lang}]: {sec / dur / base[lang]:.0f}x the offline engine's time per second")
+    tpms = [(label, n, tpm) for label, _lang, n, _s, _d, tpm in rows if tpm]
+    for label, n, tpm in tpms:
+        one = next((t for lab, k, t in tpms if lab == label and k == 1), None)
+        if one and n > 1:
+            print(f"  {label} x{n} replicas: {tpm / one:.2f}x the turns/min of one replica")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--devices", nargs="+", default=["cpu"], help="devices for Coqui (cpu, cuda, mps)")
-    ap.add_argument("--size", choices=["tiny", "default"], default="default", help="Coqui VITS size")
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--devices", nargs="+", default=["cpu"], help="cpu, cuda, cuda:N, mps")
+    ap.add_argument(
+        "--models", nargs="+", default=["offline", "vits", "xtts"], choices=["offline", "vits", "xtts"]
+    )
+    ap.add_argument("--xtts-gpt", choices=["tiny", "real"], default="real", help="XTTS GPT size")
+    ap.add_argument("--vits-size", choices=["tiny", "default"], default="default")
+    ap.add_argument("--audio-tokens", type=int, default=120, help="XTTS codes per generation (~21.5/s)")
+    ap.add_argument("--replicas", nargs="+", type=int, default=[1, 2, 4], help="model replicas on a GPU")
+    ap.add_argument("--turns", type=int, default=8, help="turns for the turns/minute figure")
+    ap.add_argument("--precision", default=None, help="fp16 or bf16 on a GPU (default fp32)")
+    ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
-    ap.add_argument("--skip-coqui", action="store_true")
     args = ap.parse_args()
 
     from voicer.engines import default_cast, get_engine, load_voices
 
-    passages = {"zh": zh_passage(), "en": EN_PASSAGE}
-    voices = load_voices()
-    rows: list[tuple[str, str, float, float]] = []  # (engine label, language, seconds, audio seconds)
+    rows: list[tuple] = []
+    offline, voices = get_engine("offline"), load_voices()
+    for lang, text in (("zh", zh_turn()), ("en", EN_TURN)):
+        sec, dur = rtf(offline, voices[default_cast(lang, "offline")[0]], text, lang, max(args.repeats, 3))
+        rows.append(("offline eSpeak NG", lang, 1, sec, dur, None))
+    coqui = [m for m in args.models if m != "offline"]
+    with tempfile.TemporaryDirectory() as tmp:
+        presets = build_presets(Path(tmp), args) if coqui else None
+        if coqui:
+            import torch
 
-    offline = get_engine("offline")
-    for lang, text in passages.items():
-        voice = voices[default_cast(lang, "offline")[0]]
-        sec, dur = measure(offline, voice, text, lang, args.repeats)
-        rows.append(("offline eSpeak NG", lang, sec, dur))
-
-    if not args.skip_coqui:
-        import coqui_fixtures
-        import torch
-
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        from voicer.engines.voices import load_voices as load_with
-
-        with tempfile.TemporaryDirectory() as tmp:
-            tmpdir = Path(tmp)
-            t0 = time.perf_counter()
-            for lang, code in (("zh", "zh-cn"), ("en", "en")):
-                mp, cp = coqui_fixtures.build_vits(tmpdir / code, code, size=args.size)
-                (tmpdir / f"bench-{lang}.toml").write_text(
-                    coqui_fixtures.preset_toml(f"bench-{lang}", lang, mp, cp, coqui_fixtures.SPEAKERS[0])
-                )
-            print(f"built two {args.size} random-weight VITS models in {time.perf_counter() - t0:.1f} s")
-            bench_voices = load_with([tmpdir])
+            if args.threads:
+                torch.set_num_threads(args.threads)
             for device in args.devices:
-                engine = get_engine("coqui", device=device)
-                for lang, text in passages.items():
-                    sec, dur = measure(engine, bench_voices[f"bench-{lang}"], text, lang, args.repeats)
-                    rows.append((f"coqui VITS-{args.size} {engine.device}", lang, sec, dur))
-                engine.close()
-
-    threads = ""
-    if not args.skip_coqui:
-        import torch
-
-        threads = f", torch threads {torch.get_num_threads()}"
-    print(f"\nreal-time factor = synthesis s / audio s (median of {args.repeats}{threads})")
-    print(f"{'engine':32} {'lang':4} {'synth s':>8} {'audio s':>8} {'RTF':>8}")
-    rtf: dict[tuple[str, str], float] = {}
-    for label, lang, sec, dur in rows:
-        rtf[(label, lang)] = sec / dur
-        print(f"{label:32} {lang:4} {sec:8.3f} {dur:8.2f} {sec / dur:8.4f}")
-    print("\nratios (same run):")
-    labels = list(dict.fromkeys(label for label, *_ in rows))
-    base = labels[0]
-    for label in labels[1:]:
-        for lang in passages:
-            if (label, lang) in rtf:
-                print(f"  {label} / {base} [{lang}]: {rtf[(label, lang)] / rtf[(base, lang)]:.0f}x slower")
-    cpu = [label for label in labels if label.endswith(" cpu")]
-    gpu = [label for label in labels if label.startswith("coqui") and not label.endswith(" cpu")]
-    for g in gpu:
-        for lang in passages:
-            if cpu and (g, lang) in rtf:
-                print(f"  {cpu[0]} / {g} [{lang}]: {rtf[(cpu[0], lang)] / rtf[(g, lang)]:.1f}x faster on GPU")
+                measure_device(device, presets, args, rows)
+    report(rows, args)
 
 
 if __name__ == "__main__":

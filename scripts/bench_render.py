@@ -5,7 +5,7 @@ Prints ratios measured in this run (no absolute targets):
   (b) one worker vs all cores;
   (c) voicer's render time vs the bare engine calls for the same chunks (overhead).
 Also prints the offline engine's speaking rate (words per second of audio), the
-figure `voicer/render/data/speech_rates.toml` uses for dry-run estimates.
+figure `voicer/data/languages.toml` ([rates.offline]) uses for dry-run estimates.
 
     python scripts/bench_render.py [--limit N] [--workers N] [--repeat N]
 """
@@ -45,10 +45,10 @@ def main() -> None:
     args = ap.parse_args()
 
     from voicer.engines import get_engine, load_voices
+    from voicer.engines.pool import SEED, run_isolated
     from voicer.model import word_count
-    from voicer.render import synthesize_script
-    from voicer.render.isolated import run_isolated, seed_engine
-    from voicer.render.runner import plan_jobs
+    from voicer.synth import synthesize_script
+    from voicer.synth.jobs import plan_jobs
 
     voices = load_voices()
     engine = get_engine("offline", voices=voices)
@@ -74,7 +74,7 @@ def main() -> None:
         for parts, voice in chunks:
 
             def one_turn(parts=parts, voice=voice) -> None:
-                seed_engine(engine)
+                engine.seed(SEED)
                 for chunk in parts:
                     engine.synthesize(chunk, voice, script.language)
 

@@ -104,6 +104,6 @@ def test_cli_renders_with_sidecars(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in out.parent.iterdir())
-    for suffix in (".mp3", ".chapters.json", ".srt", ".vtt", ".md"):
+    for suffix in (".mp3", ".chapters.json", ".srt", ".vtt", ".notes.md"):
         assert f"ep{suffix}" in names, names
     assert not [n for n in names if n.startswith(".")], names  # no temp files left behind

@@ -284,8 +284,8 @@ def test_offline_engine_works_in_worker_processes(offline, voices):
         assert abs(n - len(local)) / len(local) < 0.03
 
 
-def test_offline_seed_is_accepted_and_engine_marks_itself_stateful(offline, voices):
-    assert offline.stateful is True
+def test_offline_seed_is_accepted_and_engine_needs_a_fresh_process(offline, voices):
+    assert offline.traits.determinism == "fresh-process"
     offline.seed(0)
     audio, sr = offline.synthesize("Hello there.", voices["en-female-1"], "en")
     assert len(audio) > sr // 4

@@ -225,7 +225,7 @@ def test_chapters_json_and_show_notes(mono_export: Exported) -> None:
     assert doc["version"] == "1.2.0"
     assert [c["title"] for c in doc["chapters"]] == [c.title for c in mixed.timeline.chapters]
     assert [c["startTime"] for c in doc["chapters"]] == [round(c.start, 3) for c in mixed.timeline.chapters]
-    notes = report.audio.with_suffix(".md").read_text(encoding="utf-8")
+    notes = report.audio.with_suffix(".notes.md").read_text(encoding="utf-8")
     assert notes.startswith(f"# {script.title}\n")
     assert "扎克伯格与黄仁勋的对谈。" in notes
     for h in script.hosts:
@@ -238,7 +238,9 @@ def test_chapters_json_and_show_notes(mono_export: Exported) -> None:
         report.audio.with_suffix(".chapters.json"),
         report.audio.with_suffix(".srt"),
         report.audio.with_suffix(".vtt"),
-        report.audio.with_suffix(".md"),
+        report.audio.with_suffix(".notes.md"),
+        report.audio.with_suffix(".cover.png"),  # the --cover PNG, copied beside
+        report.audio.with_suffix(".voicer.json"),
     ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ from voicer.engines import load_voices
 from voicer.engines.offline import OfflineEngine
 from voicer.errors import EngineError, RenderError, VoiceError
 from voicer.model import Chapter, Host, Script, Turn
-from voicer.render import ProgressEvent, TurnCache, make_rich_progress, plan, synthesize_script
+from voicer.cli_display import rich_progress as make_rich_progress
+from voicer.synth import ProgressEvent, TurnCache, plan, synthesize_script
 from voicer.text import prepare
 
 
@@ -54,10 +56,10 @@ class FailingEngine(OfflineEngine):
 
 
 class ChattyEngine(OfflineEngine):
-    """The real offline engine, marked stateless (so workers keep it loaded instead of
-    forking per turn) and printing to stdout as some engines do (Coqui)."""
+    """The real offline engine, marked deterministic in any process (so workers keep it
+    loaded instead of forking per turn) and printing to stdout as some engines do (Coqui)."""
 
-    stateful = False
+    traits = replace(OfflineEngine.traits, determinism="always")
 
     def synthesize(self, text, voice, language):
         print("chatty engine says hello", flush=True)
@@ -305,17 +307,15 @@ def test_persistent_workers_for_stateless_engines(tmp_path, voices, capfd):
     assert "chatty engine says hello" in capfd.readouterr().err
 
 
-def test_voicer_render_stays_callable_after_the_package_is_imported(monkeypatch):
-    """`voicer.render` is both this package and the public function: importing the
-    package rebinds the name, so the package forwards calls to `voicer.api.render`."""
+def test_voicer_render_is_the_function_and_no_module_is_callable():
+    """`voicer.render` is the public function; the stage is `voicer.synth`, so importing
+    the stage never rebinds the name (the old package made itself callable to cope)."""
     import voicer
     import voicer.api
-    import voicer.render.runner  # noqa: F401  (the import that rebinds voicer.render)
+    import voicer.synth.runner  # noqa: F401
 
-    calls = []
-    monkeypatch.setattr(voicer.api, "render", lambda *a, **k: calls.append((a, k)) or "done")
-    assert voicer.render("script", "out.mp3", engine="offline") == "done"
-    assert calls == [(("script", "out.mp3"), {"engine": "offline"})]
+    assert voicer.render is voicer.api.render
+    assert not callable(voicer.synth)
 
 
 @pytest.mark.parametrize("stateless", [False, True])
@@ -323,7 +323,8 @@ def test_engine_crash_fails_one_turn_not_the_render(tmp_path, voices, stateless)
     lines = monologue_lines(6)
     script = two_host_script(lines)
     engine = CrashingEngine(lines[3][:6])
-    engine.stateful = not stateless  # forked child per turn, or workers that keep the engine
+    if stateless:  # workers that keep the engine loaded, or (default) a forked child per turn
+        engine.traits = replace(engine.traits, determinism="always")
     out = synthesize_script(
         script, engine=engine, voices=voices, cache_dir=tmp_path, workers=2, keep_going=True
     )

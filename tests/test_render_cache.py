@@ -12,7 +12,7 @@ from helpers import MONOLOGUE
 from voicer.engines import load_voices
 from voicer.engines.offline import OfflineEngine
 from voicer.model import Chapter, Host, Script, Turn
-from voicer.render import CACHE_FORMAT_VERSION, TurnCache, cache_key, default_cache_dir, synthesize_script
+from voicer.synth import CACHE_FORMAT_VERSION, TurnCache, cache_key, default_cache_dir, synthesize_script
 
 LINE = MONOLOGUE.read_text(encoding="utf-8").splitlines()[0]
 

@@ -10,7 +10,7 @@ from helpers import MONOLOGUE
 
 from voicer.engines import get_engine, load_voices
 from voicer.model import Chapter, Host, Script, Turn
-from voicer.render import synthesize_script
+from voicer.synth import synthesize_script
 
 
 @pytest.fixture(scope="module")

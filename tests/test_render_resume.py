@@ -13,7 +13,7 @@ import time
 import numpy as np
 from helpers import MONOLOGUE
 
-from voicer.render import TurnCache
+from voicer.synth import TurnCache
 
 N_TURNS = 20
 
@@ -25,7 +25,7 @@ import sys, time
 import numpy as np
 from voicer.engines import load_voices
 from voicer.model import Chapter, Host, Script, Turn
-from voicer.render import synthesize_script
+from voicer.synth import synthesize_script
 
 source, cache_dir, out, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 lines = [ln.strip() for ln in open(source, encoding="utf-8") if ln.strip()][:N_TURNS]

@@ -19,13 +19,17 @@ from voicer.api import (
     write_script,
 )
 from voicer.errors import VoicerError
+from voicer.language import Language, language
 from voicer.model import Chapter, Host, Script, Segment, Timeline, Transcript, Turn, Voice
+from voicer.synth.settings import RenderSettings
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Chapter",
     "Host",
+    "Language",
+    "RenderSettings",
     "RenderResult",
     "Script",
     "Segment",
@@ -36,6 +40,7 @@ __all__ = [
     "VoicerError",
     "build_feed",
     "doctor",
+    "language",
     "list_voices",
     "load_script",
     "load_transcript",

@@ -12,6 +12,15 @@ from typing import Annotated
 
 import typer
 
+from voicer.cli_llm import (
+    LlmContextOpt,
+    LlmModelOpt,
+    LlmModeOpt,
+    LlmPromptsOpt,
+    LlmUrlOpt,
+    WriterOpt,
+    llm_kwargs,
+)
 from voicer.errors import VoicerError
 
 app = typer.Typer(
@@ -37,7 +46,8 @@ VoicesDirOpt = Annotated[
     list[Path] | None, typer.Option("--voices-dir", help="Extra folder of voice presets (repeatable).")
 ]
 SeedOpt = Annotated[
-    int, typer.Option("--seed", help="Seed for the dialogue's choices (same seed, same script).")
+    int | None,
+    typer.Option("--seed", help="Seed for the dialogue's choices (same seed, same script; default 0)."),
 ]
 AgreeOpt = Annotated[
     bool,
@@ -50,18 +60,15 @@ TitleOpt = Annotated[str | None, typer.Option("--title", help="Episode title (de
 
 
 def _parse_voices(voices: str | None) -> tuple[str, str] | None:
-    if not voices:
-        return None
-    names = [v.strip() for v in voices.split(",") if v.strip()]
-    if len(names) != 2:
-        raise VoicerError("--voices takes two preset names separated by a comma, e.g. zh-female-1,zh-male-1.")
-    return names[0], names[1]
+    from voicer.cli_support import parse_voices
+
+    return parse_voices(voices)
 
 
 def _console(stderr: bool = True):  # noqa: ANN202 - rich is imported lazily
-    from rich.console import Console
+    from voicer.cli_display import console
 
-    return Console(stderr=stderr, highlight=False)
+    return console(stderr)
 
 
 @app.command()
@@ -74,8 +81,14 @@ def render(
     language: LanguageOpt = None,
     voices: VoicesOpt = None,
     voices_dir: VoicesDirOpt = None,
-    seed: SeedOpt = 0,
+    seed: SeedOpt = None,
     title: TitleOpt = None,
+    writer: WriterOpt = "rules",
+    llm_url: LlmUrlOpt = None,
+    llm_model: LlmModelOpt = None,
+    llm_mode: LlmModeOpt = "grounded",
+    llm_context: LlmContextOpt = 8192,
+    llm_prompts: LlmPromptsOpt = None,
     engine: Annotated[str, typer.Option("--engine", help="auto, offline or coqui.")] = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps (Coqui).")] = "auto",
     lexicon: Annotated[
@@ -118,31 +131,39 @@ def render(
     show: Annotated[str | None, typer.Option("--show", help="Show name (artist/album tags).")] = None,
     episode: Annotated[int | None, typer.Option("--episode", help="Episode number.")] = None,
     agree_coqui_license: AgreeOpt = False,
+    gpu_workers: Annotated[
+        int | None,
+        typer.Option("--gpu-workers", help="Coqui model replicas on one GPU (default: from free memory)."),
+    ] = None,
+    precision: Annotated[
+        str | None, typer.Option("--precision", help="Coqui on a GPU: fp32 (default), fp16 or bf16.")
+    ] = None,
+    picture: Annotated[
+        bool,
+        typer.Option("--picture", help="Also draw EPISODE.timeline.png: speaker turns, chapters, loudness."),
+    ] = False,
 ) -> None:
     """Render INPUT into a chaptered, loudness-normalized episode with sidecars."""
     from voicer import api
-    from voicer.cli_support import print_plan, print_result
+    from voicer.cli_display import print_plan, print_result, rich_progress
     from voicer.export import ExportSettings
+    from voicer.export.paths import check_cli_outputs
     from voicer.mix import MixSettings
-    from voicer.render import make_rich_progress
+    from voicer.synth import RenderSettings
 
-    script = api.load_script(
-        input, format=format, language=language, voices=_parse_voices(voices), seed=seed, title=title
+    settings = RenderSettings(
+        engine=engine,
+        device=device,
+        voices_dir=tuple(voices_dir or ()),
+        lexicon=tuple(lexicon or ()),
+        cache_dir=cache_dir,
+        workers=workers,
+        keep_going=keep_going,
+        agree_coqui_license=agree_coqui_license,
+        gpu_workers=gpu_workers,
+        precision=precision,
     )
-    if script_out:
-        api.write_script(script, script_out)
-    err = _console()
-    if dry_run:
-        plan = api.plan_render(
-            script,
-            engine=engine,
-            device=device,
-            voices_dir=voices_dir or (),
-            lexicon=lexicon or (),
-            cache_dir=cache_dir,
-        )
-        print_plan(plan, _console(stderr=False))
-        return
+    # Settings and output names are checked before the script is even made (exit 2, one sentence).
     mix = MixSettings(
         sample_rate=sample_rate,
         stereo=stereo,
@@ -153,24 +174,39 @@ def render(
         true_peak=true_peak,
     )
     exp = ExportSettings(bitrate_kbps=bitrate, cover=cover, show=show, episode=episode)
-    with make_rich_progress(err, quiet=quiet) as progress:
+    check_cli_outputs(input, None if dry_run else out, exp, script_out, [intro, outro, stinger, cover])
+    script = api.load_script(
+        input,
+        format=format,
+        language=language,
+        voices=_parse_voices(voices),
+        seed=seed,
+        title=title,
+        voices_dir=settings.voices_dir,
+        **llm_kwargs(writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, quiet=quiet),
+    )
+    if script_out:
+        api.write_script(script, script_out)
+    err = _console()
+    if dry_run:
+        print_plan(api.plan_render(script, engine=engine, settings=settings), _console(stderr=False))
+        return
+    with rich_progress(err, quiet=quiet) as progress:
         result = api.render(
             script,
             out,
-            engine=engine,
-            device=device,
-            voices_dir=voices_dir or (),
-            lexicon=lexicon or (),
-            cache_dir=cache_dir,
-            workers=workers,
-            keep_going=keep_going,
+            settings=settings,
             progress=progress,
             mix_settings=mix,
             export_settings=exp,
             on_engine=lambda note: err.print(note, markup=False, highlight=False),
-            agree_coqui_license=agree_coqui_license,
         )
     print_result(result, err, quiet=quiet)
+    if picture:
+        from voicer.preview import picture_lines
+
+        for line in picture_lines(result.path):
+            err.print(line, markup=False, highlight=False)
     if result.outcome.failed:
         raise typer.Exit(1)
 
@@ -184,44 +220,62 @@ def script(
     format: FormatOpt = "auto",
     language: LanguageOpt = None,
     voices: VoicesOpt = None,
-    seed: SeedOpt = 0,
+    seed: SeedOpt = None,
     title: TitleOpt = None,
+    voices_dir: VoicesDirOpt = None,
+    writer: WriterOpt = "rules",
+    llm_url: LlmUrlOpt = None,
+    llm_model: LlmModelOpt = None,
+    llm_mode: LlmModeOpt = "grounded",
+    llm_context: LlmContextOpt = 8192,
+    llm_prompts: LlmPromptsOpt = None,
 ) -> None:
     """Write the editable two-host script for INPUT; edit it, then `voicer render` it."""
     from voicer import api
+    from voicer.cli_display import print_script_written
+    from voicer.export.paths import check_outputs
 
+    check_outputs([("script", out)], [input])  # never write the script over its own input
     s = api.load_script(
-        input, format=format, language=language, voices=_parse_voices(voices), seed=seed, title=title
+        input,
+        format=format,
+        language=language,
+        voices=_parse_voices(voices),
+        seed=seed,
+        title=title,
+        voices_dir=tuple(voices_dir or ()),
+        **llm_kwargs(writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts),
     )
     api.write_script(s, out)
-    turns = sum(len(c.turns) for c in s.chapters)
-    _console(stderr=False).print(
-        f"Wrote {out}: {len(s.chapters)} chapters, {turns} turns, hosts "
-        + ", ".join(f"{h.name} ({h.voice})" for h in s.hosts)
-    )
+    print_script_written(out, s, _console(stderr=False))
 
 
 @app.command("voices")
 def voices_cmd(
     voices_dir: VoicesDirOpt = None,
     language: LanguageOpt = None,
+    clone: Annotated[
+        Path | None,
+        typer.Option("--clone", help="Make a preset that clones this recording (6-30 s of speech; XTTS v2)."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the cloned voice's preset.")] = None,
+    like: Annotated[
+        str | None,
+        typer.Option("--like", help="Preset whose model and fallback voices the clone takes."),
+    ] = None,
 ) -> None:
-    """List voice presets (bundled, --voices-dir and $VOICER_VOICES_DIR)."""
-    from rich.table import Table
-
+    """List voice presets (bundled, --voices-dir and $VOICER_VOICES_DIR); --clone adds your own voice."""
     from voicer import api
+    from voicer.cli_display import print_voices
 
-    table = Table("name", "lang", "gender", "offline (eSpeak NG)", "coqui", "description")
-    for v in sorted(api.list_voices(voices_dir or ()).values(), key=lambda v: (v.language, v.name)):
-        if language and v.language != language:
-            continue
-        off, coq = v.engines.get("offline", {}), v.engines.get("coqui", {})
-        model = str(coq.get("model") or coq.get("model_path") or "").rsplit("/", 1)[-1]
-        who = coq.get("speaker") or ("cloned" if coq.get("reference_wav") else "")
-        table.add_row(
-            v.name, v.language, v.gender, str(off.get("voice", "")), f"{model} {who}".strip(), v.description
-        )
-    _console(stderr=False).print(table)
+    if clone is not None:
+        from voicer.engines.xtts import write_clone_preset
+
+        dirs = voices_dir or ()
+        path = write_clone_preset(clone, name=name, language=language, like=like, voices_dirs=dirs)
+        _console(stderr=False).print(f"Wrote {path}; cast it with --voices {name},OTHER or in a script.")
+        return
+    print_voices(api.list_voices(voices_dir or ()).values(), _console(stderr=False), language)
 
 
 @app.command()
@@ -244,8 +298,9 @@ def doctor(
         if download
         else api.doctor()
     )
-    for name, ok, detail in rows:
-        con.print(f"[{'green' if ok else 'yellow'}]{'ok ' if ok else 'no '}[/] {name}: {detail}")
+    from voicer.cli_display import print_doctor
+
+    print_doctor(rows, con)
 
 
 @app.command()
@@ -264,6 +319,9 @@ def feed(
     ] = None,
     category: Annotated[str, typer.Option("--category", help="iTunes category.")] = "Technology",
     explicit: Annotated[bool, typer.Option("--explicit", help="Mark the podcast explicit.")] = False,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Owner email for itunes:owner (Apple needs one).")
+    ] = None,
 ) -> None:
     """Build an RSS 2.0 podcast feed of the episodes in FOLDER."""
     from voicer import api
@@ -274,6 +332,7 @@ def feed(
         ("author", author),
         ("language", language),
         ("image", image),
+        ("owner_email", email),
     ):
         if value is not None:
             options[key] = value
@@ -281,16 +340,53 @@ def feed(
     _console(stderr=False).print(f"Wrote {out}")
 
 
+@app.command()
+def preview(
+    target: Annotated[Path, typer.Argument(help="Episode audio file (.mp3 ...) or a folder of episodes.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Page to write (default: EPISODE.html beside it).")
+    ] = None,
+    picture: Annotated[
+        bool, typer.Option("--picture/--no-picture", help="Draw the episode picture into the page.")
+    ] = True,
+    feed_url: Annotated[
+        str | None, typer.Option("--feed-url", help="Feed address linked from a folder's index.html.")
+    ] = None,
+) -> None:
+    """Write a static preview page (player, chapters, transcript, picture, loudness); no server needed."""
+    from voicer.preview import preview_lines
+
+    for line in preview_lines(target, out, picture=picture, feed_url=feed_url):
+        _console(stderr=False).print(line, markup=False, highlight=False)
+
+
+# `voicer batch`: the command lives in voicer/batch/cli.py (imports only typer).
+from voicer.batch.cli import batch as _batch  # noqa: E402
+
+app.command("batch")(_batch)
+
+
+def _interrupted() -> None:
+    print("voicer: interrupted; run the same command again to resume from the cache.", file=sys.stderr)
+    sys.exit(130)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app, turning user errors into one sentence and exit code 2."""
+    from voicer.cli_support import end_on_sigterm_like_ctrl_c
+
+    end_on_sigterm_like_ctrl_c()
     try:
         app(args=argv, prog_name="voicer", standalone_mode=True)
     except VoicerError as error:
         print(f"voicer: {error}", file=sys.stderr)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
-        print("voicer: interrupted; run the same command again to resume from the cache.", file=sys.stderr)
-        sys.exit(130)
+        _interrupted()
+    except SystemExit as done:
+        if done.code == 130:  # typer's answer to Ctrl-C (and to SIGTERM, see cli_support)
+            _interrupted()
+        raise
     except OSError as error:
         # Files the user named that cannot be read or written are user errors too.
         where = f" {error.filename}" if error.filename else ""

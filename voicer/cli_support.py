@@ -1,47 +1,38 @@
-"""What the CLI prints: the dry-run plan and the render summary (rich, loaded lazily)."""
+"""Helpers of the command line that are not about printing (that is voicer/cli_display.py):
+parsing option values, and ending on SIGTERM the way Ctrl-C does."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import signal
+from types import FrameType
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from voicer.api import RenderResult
-    from voicer.render import RenderPlan
+from voicer.cli_display import print_plan, print_result  # noqa: F401  (kept importable from here)
+from voicer.errors import VoicerError
 
 
-def _clock(seconds: float) -> str:
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+def parse_voices(voices: str | None) -> tuple[str, str] | None:
+    """"a,b" -> ("a", "b"); the names are checked against the presets where they are used."""
+    if not voices:
+        return None
+    names = [v.strip() for v in voices.split(",") if v.strip()]
+    if len(names) != 2:
+        from voicer.presets import get_voice, load_voices
+
+        presets = load_voices()
+        for name in names:
+            get_voice(name, presets)  # an unknown name is the more useful message
+        raise VoicerError("--voices takes two preset names separated by a comma, e.g. zh-female-1,zh-male-1.")
+    return names[0], names[1]
 
 
-def print_plan(plan: RenderPlan, console: Console) -> None:
-    console.print(plan.format(), markup=False, highlight=False)
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
-def print_result(result: RenderResult, console: Console, *, quiet: bool = False) -> None:
-    """One summary line (always), then files, loudness and failed turns unless quiet."""
-    outcome, report = result.outcome, result.export
-    loud = report.loudness
-    line = (
-        f"Wrote {result.path} ({_clock(report.duration)}, {len(result.timeline.chapters)} chapters, "
-        f"{len(result.timeline.turns)} turns: {outcome.synthesized} synthesized, {outcome.reused} from cache)"
-    )
-    console.print(line, markup=False, highlight=False)
-    if outcome.failed:
-        console.print(f"[red]{len(outcome.failed)} turn(s) failed:[/]")
-        for f in outcome.failed:
-            console.print(f"  {f}", markup=False, highlight=False)
-        console.print("Fix them (or the engine), then run the same command again: finished turns are cached.")
-    if quiet:
-        return
-    if "integrated_lufs" in loud:
-        console.print(
-            f"Loudness after encoding: {loud['integrated_lufs']:.1f} LUFS, "
-            f"true peak {loud.get('true_peak_dbtp', float('nan')):.1f} dBTP"
-        )
-    for path in report.paths[1:]:
-        console.print(f"  + {path}", markup=False, highlight=False)
+def end_on_sigterm_like_ctrl_c() -> None:
+    """SIGTERM (a `kill`, a service manager, a CI timeout) ends voicer as Ctrl-C does:
+    workers stopped, temp files removed, one line printed, exit status 130."""
+    try:
+        signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:
+        pass  # not the main thread (voicer.cli.main called from a thread): leave it be

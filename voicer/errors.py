@@ -42,3 +42,11 @@ class RenderError(VoicerError):
 
 class ExportError(VoicerError):
     """The episode or a sidecar file cannot be written."""
+
+
+class PreviewError(VoicerError):
+    """A preview page, episode picture or cover cannot be made from the files given."""
+
+
+class LLMError(VoicerError):
+    """The LLM writer's server cannot be used: unreachable, unknown model, refused key, rate limit."""

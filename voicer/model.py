@@ -123,6 +123,9 @@ class Turn:
 class Chapter:
     title: str
     turns: list[Turn] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Comments for the person editing the script (e.g. which writer made the
+    chapter and why it fell back); written as ``<!-- ... -->`` under the title."""
 
 
 @dataclass

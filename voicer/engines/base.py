@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..model import Voice
 
 LANGUAGES = ("zh", "en")
+"""Languages engines speak (the `voicer.language` table's `speech` codes)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,10 @@ class Engine(Protocol):
 
 
 def check_language(language: str) -> str:
-    if language not in LANGUAGES:
+    """`language` when engines speak it ("zh", "en"), else a VoiceError."""
+    from ..language import speech_codes
+
+    if language not in speech_codes():
         raise VoiceError(f"Unsupported language {language!r}; use 'zh' or 'en'.")
     return language
 

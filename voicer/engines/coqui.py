@@ -25,7 +25,7 @@ import os
 import re
 import tomllib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,14 @@ if TYPE_CHECKING:
 INSTALL_HINT = "run `pip install 'voicer[coqui]'` then `bash scripts/install_coqui.sh`"
 XTTS_V2 = "tts_models/multilingual/multi-dataset/xtts_v2"
 # Coqui language codes for voicer's languages.
-_LANG_CODE = {"zh": "zh-cn", "en": "en"}
+
+
+def _coqui_code(language: str) -> str:
+    from ..language import language as _language
+
+    return _language(language).coqui
+
+
 # XTTS limits one generation to ~82 chars (zh) / ~250 (en); VITS-type models take more,
 # but render chunks once per language, so keep the stricter figure.
 _MAX_CHARS = {"zh": 80, "en": 240}
@@ -159,7 +166,8 @@ def model_status(settings: dict[str, Any], voice: Voice | None = None) -> tuple[
     if settings.get("model_path"):
         mp = resolve_path(voice, settings["model_path"]) if voice else Path(settings["model_path"])
         cp = settings.get("config_path")
-        cpath = (resolve_path(voice, cp) if voice else Path(cp)) if cp else mp.parent / "config.json"
+        folder = mp if mp.is_dir() else mp.parent  # a model file, or a model folder (XTTS)
+        cpath = (resolve_path(voice, cp) if voice else Path(cp)) if cp else folder / "config.json"
         if not mp.exists():
             return False, f"model file {mp} does not exist"
         if not cpath.is_file():
@@ -195,18 +203,22 @@ def default_models_status(
     """Are the Coqui models of the default cast of `languages` all on this machine?"""
     from .voices import default_cast
 
+    return cast_models_status(voices, [n for lang in languages for n in default_cast(lang, "coqui")])
+
+
+def cast_models_status(voices: dict[str, Voice], names: Sequence[str]) -> tuple[bool, str]:
+    """Are the Coqui models of these voices (the ones a script casts) all on this machine?"""
     if _tts_package_dir() is None:
         return False, f"coqui-tts is not installed ({INSTALL_HINT})"
     found: list[str] = []
-    for lang in languages:
-        for vname in default_cast(lang, "coqui"):
-            v = voices.get(vname)
-            if v is None or not isinstance(v.engines.get("coqui"), dict):
-                return False, f"voice {vname} has no Coqui settings"
-            ok, why = model_status(v.engines["coqui"], v)
-            if not ok:
-                return False, why
-            found.append(why)
+    for vname in dict.fromkeys(names):
+        v = voices.get(vname)
+        if v is None or not isinstance(v.engines.get("coqui"), dict):
+            return False, f"voice {vname} has no Coqui settings"
+        ok, why = model_status(v.engines["coqui"], v)
+        if not ok:
+            return False, why
+        found.append(why)
     return True, "; ".join(dict.fromkeys(found))
 
 
@@ -314,6 +326,22 @@ def _hub_offline() -> Iterator[None]:
             constants.HF_HUB_OFFLINE = old_const
 
 
+@contextlib.contextmanager
+def _tos_agreed(agreed: bool) -> Iterator[None]:
+    """COQUI_TOS_AGREED=1 while a model loads when the user accepted the licence by flag
+    (coqui-tts reads only the environment); the caller's environment is restored."""
+    old = os.environ.get("COQUI_TOS_AGREED")
+    if agreed:
+        os.environ["COQUI_TOS_AGREED"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("COQUI_TOS_AGREED", None)
+        else:
+            os.environ["COQUI_TOS_AGREED"] = old
+
+
 @lru_cache(maxsize=1)
 def _latin_letters_zh() -> dict[str, str]:
     data = tomllib.loads((_DATA / "latin_letters.zh.toml").read_text(encoding="utf-8"))
@@ -337,20 +365,89 @@ def _file_stamp(p: Path) -> str:
 # ------------------------------------------------------------ the engine
 
 
+def _is_xtts_settings(s: dict[str, Any]) -> bool:
+    """Is the preset's model an XTTS (without loading it)?"""
+    if s.get("model_path"):
+        try:
+            cfg = json.loads(Path(s["config_path"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return str(cfg.get("model", "")).lower() == "xtts"
+    return "xtts" in str(s.get("model", "")).lower()
+
+
+def _is_xtts(tts: Any) -> bool:
+    model = getattr(getattr(tts, "synthesizer", None), "tts_model", None)
+    return type(model).__name__ == "Xtts"
+
+
+def _xtts_dir(s: dict[str, Any]) -> Path | None:
+    """The folder holding a local or cached XTTS model's files, or None."""
+    if s.get("model_path"):
+        mp = Path(s["model_path"])
+        return mp if mp.is_dir() else mp.parent
+    item = model_item(s["model"]) or {}
+    if "repo_id" in item:
+        return _hub_snapshot(item)
+    folder = tts_data_dir() / _full_name(s["model"])
+    return folder if folder.is_dir() else None
+
+
+@lru_cache(maxsize=8)
+def _studio_speakers_in(path: str, stamp: str) -> tuple[str, ...]:
+    import torch
+
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # unreadable: the model load reports it properly
+        return ()
+    return tuple(data) if isinstance(data, dict) else ()
+
+
+def studio_speakers(s: dict[str, Any]) -> tuple[str, ...] | None:
+    """XTTS studio speaker names read from speakers_xtts.pth (a few MB, not the model),
+    or None when the file is not on this machine."""
+    folder = _xtts_dir(s)
+    f = folder / "speakers_xtts.pth" if folder else None
+    if f is None or not f.is_file():
+        return None
+    return _studio_speakers_in(str(f), _file_stamp(f))
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """XTTS builds its GPT config with token ids transformers warns about on every load
+    (harmless; Coqui's choice): keep them off the user's terminal, then restore the level."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+
+
+def _rng_devices(device: str) -> list[int]:
+    if not device.startswith("cuda"):
+        return []
+    return [int(device.split(":")[1]) if ":" in device else 0]
+
+
 class CoquiEngine:
-    """Coqui TTS models, each loaded once per (model, device) for this engine's life."""
+    """Coqui TTS models, each loaded once per (model, device) for this engine's life.
+
+    `precision`: "fp32" (default), "fp16" (GPU) or "bf16" (autocast; a preset's
+    `precision` wins). `gpu_workers`: model replicas on one CUDA device, one worker
+    process each (`traits.preferred_workers`; default from free GPU memory, 1 on CPU).
+    """
 
     name = "coqui"
     # Every call seeds torch from its text: the audio does not depend on call history.
     stateful = False
-    # sample_rate: XTTS's 24 kHz; models differ, synthesize() returns the real rate.
-    traits = EngineTraits(
-        sample_rate=24000,
-        keeps_model_loaded=True,
-        determinism="always",
-        thread_safe=False,
-        preferred_workers=1,
-    )
 
     def __init__(
         self,
@@ -360,20 +457,40 @@ class CoquiEngine:
         allow_download: bool = True,
         sentence_gap: float = 0.12,
         reason: str = "",
+        precision: str | None = None,
+        gpu_workers: int | None = None,
     ) -> None:
+        from .xtts import gpu_replicas, resolve_precision
+
         self.requested_device = device
         self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        self.replicas = gpu_replicas(self.device, gpu_workers)
         self.agree_license = agree_license
         self.allow_download = allow_download
         self.sentence_gap = sentence_gap
         self.note = f"Coqui engine on {self.device}" + (f": {reason}" if reason else "")
+        if self.replicas > 1:
+            self.note += f" ({self.replicas} model replicas)"
+        on_gpu = self.device != "cpu"
+        # sample_rate: XTTS's 24 kHz; models differ, synthesize() returns the real rate.
+        self.traits = EngineTraits(
+            sample_rate=24000,
+            keeps_model_loaded=True,
+            determinism="always",
+            thread_safe=False,
+            preferred_workers=self.replicas,
+            uses_gpu=on_gpu,
+        )
         self._models: dict[tuple[str, str], Any] = {}
+        self._latents: dict[str, tuple[Any, Any]] = {}
         self._seed = 0
 
     # Worker processes get a copy without loaded models (they load lazily there).
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_models"] = {}
+        state["_latents"] = {}
         return state
 
     def available(self) -> tuple[bool, str]:
@@ -389,44 +506,70 @@ class CoquiEngine:
         """Base seed mixed into the per-text seed of every call."""
         self._seed = int(n)
 
-    # -- settings
+    # -- settings (all checks here run before any model loads: render asks for
+    # every voice's identity first)
 
     def _settings(self, voice: Voice) -> dict[str, Any]:
+        from .xtts import check_reference_wav, resolve_precision
+
         s = dict(engine_settings(voice, "coqui"))
         if s.get("model_path"):
             s["model_path"] = str(resolve_path(voice, s["model_path"]))
-            cp = s.get("config_path")
-            s["config_path"] = str(
-                resolve_path(voice, cp) if cp else Path(s["model_path"]).parent / "config.json"
-            )
+            cp, mp = s.get("config_path"), Path(s["model_path"])
+            folder = mp if mp.is_dir() else mp.parent  # a model file, or a model folder (XTTS)
+            s["config_path"] = str(resolve_path(voice, cp) if cp else folder / "config.json")
         else:
             s.setdefault("model", XTTS_V2)
+        s["precision"] = resolve_precision(s.get("precision") or self.precision, self.device)
+        s["xtts"] = _is_xtts_settings(s)
         if s.get("reference_wav"):
-            ref = resolve_path(voice, s["reference_wav"])
-            if not ref.is_file():
-                raise VoiceError(f"Voice '{voice.name}': reference_wav {ref} does not exist; fix the path.")
-            s["reference_wav"] = str(ref)
+            ref = check_reference_wav(resolve_path(voice, s["reference_wav"]), voice.name)
+            s["reference_wav"], s["reference_sha256"] = ref.path, ref.sha256
+        elif s["xtts"]:
+            self._check_studio_speaker(s, voice)
         return s
 
-    def identity(self, voice: Voice) -> dict[str, Any]:
+    @staticmethod
+    def _check_studio_speaker(s: dict[str, Any], voice: Voice) -> None:
+        speaker = s.get("speaker")
+        if not speaker:
+            raise VoiceError(
+                f"Voice '{voice.name}': an XTTS voice needs `speaker = \"...\"` (a studio speaker) "
+                'or `reference_wav = "..."` (6-30 s of speech to clone).'
+            )
+        known = studio_speakers(s)
+        if known is not None and speaker not in known:
+            raise VoiceError(
+                f"Voice '{voice.name}': the model has no studio speaker {speaker!r}; use one of "
+                f"{', '.join(sorted(known)[:5])}{' ...' if len(known) > 5 else ''} (`voicer voices`)."
+            )
+
+    def _model_identity(self, s: dict[str, Any]) -> dict[str, Any]:
         import importlib.metadata
 
+        ident: dict[str, Any] = {
+            "version": importlib.metadata.version("coqui-tts"),
+            "model": s.get("model_path") or s["model"],
+        }
+        if s.get("model_path"):
+            ident["model_stamp"] = _file_stamp(Path(s["model_path"]))
+            ident["config_stamp"] = _file_stamp(Path(s["config_path"]))
+        return ident
+
+    def identity(self, voice: Voice) -> dict[str, Any]:
         s = self._settings(voice)
         ident: dict[str, Any] = {
             "engine": "coqui",
-            "version": importlib.metadata.version("coqui-tts"),
-            "model": s.get("model_path") or s["model"],
+            **self._model_identity(s),
             "speaker": s.get("speaker"),
             "language": s.get("language"),
             "sentence_gap": self.sentence_gap,
             "seed": self._seed,
         }
-        if s.get("model_path"):
-            ident["model_stamp"] = _file_stamp(Path(s["model_path"]))
-            ident["config_stamp"] = _file_stamp(Path(s["config_path"]))
+        if s["precision"] != "fp32":
+            ident["precision"] = s["precision"]
         if s.get("reference_wav"):
-            ident["reference_wav"] = s["reference_wav"]
-            ident["reference_stamp"] = _file_stamp(Path(s["reference_wav"]))
+            ident["reference_sha256"] = s["reference_sha256"]  # the recording, wherever it lies
         return ident
 
     # -- loading
@@ -436,9 +579,7 @@ class CoquiEngine:
         if not item.get("tos_required"):
             return
         if self.agree_license:
-            # The user accepted it (flag): tell coqui-tts so it never prompts.
-            os.environ["COQUI_TOS_AGREED"] = "1"
-            return
+            return  # accepted by flag: `_tos_agreed` tells coqui-tts while the model loads
         agreed_file = tts_data_dir() / _full_name(name) / "tos_agreed.txt"
         if os.environ.get("COQUI_TOS_AGREED") != "1" and not agreed_file.is_file():
             raise EngineError(
@@ -453,67 +594,85 @@ class CoquiEngine:
         problem = coqui_import_error()
         if problem:
             raise EngineError(problem)
-        from TTS.api import TTS
+        if s.get("xtts"):
+            from .xtts import transformers_problem
 
+            problem = transformers_problem()
+            if problem:
+                raise EngineError(problem)
         _install_offline_zh_segmenter()
         _patch_xtts_audio_loader()
-        if s.get("model_path"):
-            ok, why = model_status(s)
-            if not ok:
-                raise ModelNotAvailableError(f"Coqui model not found: {why}; fix model_path/config_path.")
-            try:
-                tts = TTS(model_path=s["model_path"], config_path=s["config_path"], progress_bar=False)
-            except Exception as e:
-                raise EngineError(
-                    f"Cannot load the Coqui model {s['model_path']} ({e}); check the files."
-                ) from e
-        else:
-            name = s["model"]
-            if model_item(name) is None:
-                raise VoiceError(f"{name!r} is not a Coqui model name; run `tts --list_models` to see them.")
-            cached, _ = model_status(s)
-            if not cached and (_downloads_off() or not self.allow_download):
-                raise ModelNotAvailableError(
-                    f"Coqui model {name} is not on this machine; {how_to_get(name)}."
-                )
-            self._check_license(name)
-            if not cached:
-                host = "huggingface.co" if "repo_id" in (model_item(name) or {}) else "github.com"
-                if not _can_reach(host):
-                    raise ModelNotAvailableError(
-                        f"Coqui model {name} is not on this machine and {host} cannot be reached; "
-                        f"{how_to_get(name)}."
-                    )
-            try:
-                if cached and "repo_id" in (model_item(name) or {}):
-                    with _hub_offline():
-                        tts = TTS(name, progress_bar=False)
-                else:
-                    tts = TTS(name, progress_bar=True)  # downloads on first use, with progress
-            except Exception as e:  # EOFError included: a licence prompt without a terminal
-                if cached:
-                    raise EngineError(
-                        f"Cannot load the Coqui model {name} ({e}); delete and re-download it."
-                    ) from e
-                raise ModelNotAvailableError(
-                    f"Coqui model {name} could not be downloaded ({type(e).__name__}); {how_to_get(name)}."
-                ) from e
+        with _quiet_transformers():
+            tts = self._load_local(s) if s.get("model_path") else self._load_named(s["model"])
         try:
             tts = tts.to(self.device)
         except Exception as e:
             raise EngineError(f"Cannot move the Coqui model to {self.device} ({e}); use --device cpu.") from e
+        if _is_xtts(tts):
+            from .xtts import decoder_in_fp32
+
+            decoder_in_fp32(tts.synthesizer.tts_model)
         self._models[key] = tts
         return tts
 
+    @staticmethod
+    def _load_local(s: dict[str, Any]) -> Any:
+        from TTS.api import TTS
+
+        ok, why = model_status(s)
+        if not ok:
+            raise ModelNotAvailableError(f"Coqui model not found: {why}; fix model_path/config_path.")
+        try:
+            return TTS(model_path=s["model_path"], config_path=s["config_path"], progress_bar=False)
+        except Exception as e:
+            raise EngineError(f"Cannot load the Coqui model {s['model_path']} ({e}); check the files.") from e
+
+    def _load_named(self, name: str) -> Any:
+        from TTS.api import TTS
+
+        if model_item(name) is None:
+            raise VoiceError(f"{name!r} is not a Coqui model name; run `tts --list_models` to see them.")
+        cached, _ = model_status({"model": name})
+        if not cached and (_downloads_off() or not self.allow_download):
+            raise ModelNotAvailableError(f"Coqui model {name} is not on this machine; {how_to_get(name)}.")
+        self._check_license(name)
+        hub = "repo_id" in (model_item(name) or {})
+        if not cached:
+            host = "huggingface.co" if hub else "github.com"
+            if not _can_reach(host):
+                raise ModelNotAvailableError(
+                    f"Coqui model {name} is not on this machine and {host} cannot be reached; "
+                    f"{how_to_get(name)}."
+                )
+        try:
+            with _tos_agreed(self.agree_license):
+                if cached and hub:
+                    with _hub_offline():
+                        return TTS(name, progress_bar=False)
+                return TTS(name, progress_bar=True)  # downloads on first use, with progress
+        except Exception as e:  # EOFError included: a licence prompt without a terminal
+            if cached:
+                raise EngineError(
+                    f"Cannot load the Coqui model {name} ({e}); delete and re-download it."
+                ) from e
+            raise ModelNotAvailableError(
+                f"Coqui model {name} could not be downloaded ({type(e).__name__}); {how_to_get(name)}."
+            ) from e
+
     def close(self) -> None:
         self._models.clear()
+        self._latents.clear()
         if self.device.startswith("cuda"):
             with contextlib.suppress(Exception):
                 import torch
 
                 torch.cuda.empty_cache()
 
-    # -- synthesis
+    def loaded_models(self) -> list[tuple[str, str]]:
+        """(model, device) of every model loaded so far (each is loaded once)."""
+        return list(self._models)
+
+    # -- voices
 
     def _speaker(self, tts: Any, s: dict[str, Any], voice: Voice) -> str | None:
         speaker = s.get("speaker")
@@ -536,32 +695,100 @@ class CoquiEngine:
             return None  # single-speaker model: the name is only a label
         return str(speaker)
 
-    def loaded_models(self) -> list[tuple[str, str]]:
-        """(model, device) of every model loaded so far (each is loaded once)."""
-        return list(self._models)
+    def _xtts_conditioning(self, tts: Any, s: dict[str, Any], voice: Voice) -> tuple[Any, Any]:
+        """(gpt_cond_latent, speaker_embedding): a studio speaker's, or a clone's computed
+        once per (recording, model) and kept on disk for every later turn and render."""
+        from .xtts import cached_latents, check_reference_wav, latents_key
 
-    def _say(
-        self, tts: Any, text: str, speaker: str | None, lang: str | None, ref: str | None, voice_name: str
-    ) -> np.ndarray:
+        model = tts.synthesizer.tts_model
+        if not s.get("reference_wav"):
+            speakers = getattr(model.speaker_manager, "speakers", None) or {}
+            if s.get("speaker") not in speakers:
+                raise VoiceError(
+                    f"Voice '{voice.name}': the model has no studio speaker {s.get('speaker')!r}; "
+                    f"use one of {', '.join(sorted(speakers)[:5])}."
+                )
+            entry = speakers[s["speaker"]]
+            return entry["gpt_cond_latent"], entry["speaker_embedding"]
+        cfg = model.config
+        cond = {
+            "gpt_cond_len": cfg.gpt_cond_len,
+            "gpt_cond_chunk_len": cfg.gpt_cond_chunk_len,
+            "max_ref_length": cfg.max_ref_len,
+            "sound_norm_refs": cfg.sound_norm_refs,
+        }
+        key = latents_key(check_reference_wav(s["reference_wav"]), self._model_identity(s), cond)
+        if key not in self._latents:
+
+            def compute() -> tuple[Any, Any]:
+                return model.get_conditioning_latents(audio_path=s["reference_wav"], **cond)
+
+            self._latents[key] = cached_latents(key, compute)
+        return self._latents[key]
+
+    # -- synthesis
+
+    @contextlib.contextmanager
+    def _seeded(self, text: str) -> Iterator[None]:
+        """Sampling models (VITS noise, XTTS's GPT) draw from torch's RNG: seed it from the
+        text (same turn, same audio on every render), inside a forked RNG so the caller's
+        random state is left as it was."""
         import torch
+
+        with torch.random.fork_rng(devices=_rng_devices(self.device)):
+            torch.manual_seed(zlib.crc32(text.encode()) ^ (self._seed & 0xFFFFFFFF))
+            yield
+
+    def _say_tts(
+        self, tts: Any, text: str, speaker: str | None, lang: str | None, s: dict[str, Any], voice_name: str
+    ) -> np.ndarray:
+        from .xtts import autocast
 
         kwargs: dict[str, Any] = {"text": text, "split_sentences": False}
         if speaker:
             kwargs["speaker"] = speaker
         if lang:
             kwargs["language"] = lang
-        if ref:
-            kwargs["speaker_wav"] = ref
-        # Sampling models (VITS noise, XTTS GPT) draw from torch's RNG: seed it from the
-        # text so the same turn gives the same audio on every render (and two speakers
-        # differ only by their voice, not by the noise drawn).
-        torch.manual_seed(zlib.crc32(text.encode()) ^ (self._seed & 0xFFFFFFFF))
+        if s.get("reference_wav"):
+            kwargs["speaker_wav"] = s["reference_wav"]
         try:
-            wav = tts.tts(**kwargs)
+            with self._seeded(text), autocast(s["precision"], self.device):
+                wav = tts.tts(**kwargs)
         except (KeyError, ValueError) as e:
             raise VoiceError(f"Voice {voice_name!r} does not fit its model ({e}); check the preset.") from e
         except RuntimeError as e:
             raise EngineError(f"Coqui failed on {text[:40]!r} ({e}); try --device cpu.") from e
+        return self._trimmed(tts, wav)
+
+    def _say_xtts(
+        self, tts: Any, text: str, lang: str, cond: tuple[Any, Any], s: dict[str, Any]
+    ) -> np.ndarray:
+        """One XTTS generation with voicer's chunk as is (XTTS's own text splitting off)."""
+        from .xtts import autocast
+
+        model = tts.synthesizer.tts_model
+        cfg = model.config
+        try:
+            with self._seeded(text), autocast(s["precision"], self.device):
+                out = model.inference(
+                    text,
+                    lang,
+                    cond[0],
+                    cond[1],
+                    temperature=cfg.temperature,
+                    length_penalty=cfg.length_penalty,
+                    repetition_penalty=cfg.repetition_penalty,
+                    top_k=cfg.top_k,
+                    top_p=cfg.top_p,
+                    enable_text_splitting=False,
+                )
+        except AttributeError as e:  # what a transformers release XTTS does not support raises
+            raise EngineError(f"XTTS failed on {text[:40]!r} ({e}); check `voicer doctor`.") from e
+        except RuntimeError as e:
+            raise EngineError(f"Coqui failed on {text[:40]!r} ({e}); try --device cpu.") from e
+        return self._trimmed(tts, out["wav"])
+
+    def _trimmed(self, tts: Any, wav: Any) -> np.ndarray:
         # The synthesizer pads ~10,000 samples of silence after every sentence: cut it
         # (and any lead-in) so the mixer alone decides pauses.
         return trim_silence(to_mono_float32(np.asarray(wav, dtype=np.float32)), self._rate(tts))
@@ -578,47 +805,73 @@ class CoquiEngine:
             sens = [text]
         return [x for x in (s.strip() for s in sens) if x and re.search(r"\w", x)]
 
-    def synthesize(self, text: str, voice: Voice, language: str) -> tuple[np.ndarray, int]:
-        check_language(language)
-        s = self._settings(voice)
-        tts = self._load(s)
-        sr = self._rate(tts)
-        speaker = self._speaker(tts, s, voice)
-        ref = s.get("reference_wav")
-        multilingual = bool(tts.is_multi_lingual)
-        code = s.get("language") or _LANG_CODE[language]
+    def _language_code(self, tts: Any, s: dict[str, Any], voice: Voice, language: str) -> str:
+        code = s.get("language") or _coqui_code(language)
         try:
-            languages = list(tts.languages or []) if multilingual else []
+            languages = list(tts.languages or []) if tts.is_multi_lingual else []
         except AttributeError:  # a model without a language manager
             languages = []
         if languages and code not in languages:
             raise VoiceError(
                 f"Voice '{voice.name}': the model does not speak {code!r}; use one of {', '.join(languages)}."
             )
-        if language == "zh" and not multilingual:
-            text = spell_latin_zh(text)  # a Chinese-only model cannot read Latin letters
+        return code
 
+    def synthesize(self, text: str, voice: Voice, language: str) -> tuple[np.ndarray, int]:
+        check_language(language)
+        s = self._settings(voice)
+        tts = self._load(s)
+        sr = self._rate(tts)
+        multilingual = bool(tts.is_multi_lingual)
+        code = self._language_code(tts, s, voice, language)
+        if _is_xtts(tts):
+            cond = self._xtts_conditioning(tts, s, voice)
+
+            def say(piece: str, lang: str | None) -> np.ndarray:
+                return self._say_xtts(tts, piece, lang or code, cond, s)
+
+            # voicer's chunk is already XTTS-sized: no further sentence split.
+            sentences = [text] if re.search(r"\w", text) else []
+        else:
+            speaker = self._speaker(tts, s, voice)
+
+            def say(piece: str, lang: str | None) -> np.ndarray:
+                return self._say_tts(tts, piece, speaker, lang, s, voice.name)
+
+            if language == "zh" and not multilingual:
+                text = spell_latin_zh(text)  # a Chinese-only model cannot read Latin letters
+            sentences = self._sentences(tts, text, code if multilingual else None)
+        return self._join(sentences, say, language, code, multilingual, sr), sr
+
+    def _join(
+        self,
+        sentences: list[str],
+        say: Any,
+        language: str,
+        code: str,
+        multilingual: bool,
+        sr: int,
+    ) -> np.ndarray:
         sentence_gap = np.zeros(int(sr * self.sentence_gap), dtype=np.float32)
         span_gap = np.zeros(int(sr * 0.03), dtype=np.float32)
         parts: list[np.ndarray] = []
-        for sentence in self._sentences(tts, text, code if multilingual else None):
+        for sentence in sentences:
             if language == "zh" and multilingual:
                 # Each Latin span in English, the rest in Chinese, joined tightly.
                 spans = [
-                    (span.strip(), code if lang == "zh" else _LANG_CODE["en"])
+                    (span.strip(), code if lang == "zh" else _coqui_code("en"))
                     for span, lang in split_language_spans(sentence, "zh")
                     if re.search(r"\w", span)
                 ]
             else:
                 spans = [(sentence, code if multilingual else None)]
-            pieces = [self._say(tts, p, speaker, lang, ref, voice.name) for p, lang in spans]
-            pieces = [p for p in pieces if len(p)]
+            pieces = [p for p in (say(piece, lang) for piece, lang in spans) if len(p)]
             if pieces:
                 joined = [x for p in pieces for x in (p, span_gap)][:-1]
                 parts.extend([np.concatenate(joined), sentence_gap])
         if not parts:
-            return np.zeros(0, dtype=np.float32), sr
-        return np.concatenate(parts[:-1]).astype(np.float32, copy=False), sr
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(parts[:-1]).astype(np.float32, copy=False)
 
 
 def download_models(

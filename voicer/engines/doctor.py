@@ -19,6 +19,17 @@ def _torch_device_row() -> tuple[str, bool, str]:
     return ("torch device", True, f"cpu (no CUDA), torch {torch.__version__}")
 
 
+def _transformers_row() -> tuple[str, bool, str]:
+    """XTTS's GPT inference needs a transformers release inside the tested range."""
+    from .xtts import TRANSFORMERS_SPEC, installed_version, transformers_problem
+
+    problem = transformers_problem()
+    if problem:
+        return ("transformers (XTTS)", False, problem)
+    version = installed_version("transformers")
+    return ("transformers (XTTS)", True, f"transformers {version} (XTTS needs {TRANSFORMERS_SPEC})")
+
+
 def doctor(*, check_import: bool = True) -> list[tuple[str, bool, str]]:
     """Rows of (what, ok, detail). `check_import=False` skips importing TTS (slow)."""
     from ..errors import VoicerError
@@ -38,6 +49,8 @@ def doctor(*, check_import: bool = True) -> list[tuple[str, bool, str]]:
         problem = coqui_import_error() if check_import else None
         rows.append(("coqui-tts", problem is None, problem or f"coqui-tts {version} imports"))
     rows.append(_torch_device_row())
+    if importlib.util.find_spec("TTS") is not None:
+        rows.append(_transformers_row())
 
     try:
         voices = load_voices()

@@ -108,8 +108,7 @@ class OfflineEngine:
 
     name = "offline"
     # The library carries state from call to call (its noise generator and more, see
-    # voicer/render/isolated.py): render speaks each turn in a fresh fork for identical audio.
-    stateful = True
+    # voicer/engines/pool.py `run_isolated`): each turn is spoken in a fresh fork.
     traits = EngineTraits(
         sample_rate=22050,
         keeps_model_loaded=False,

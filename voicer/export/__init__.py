@@ -31,13 +31,16 @@ from voicer.export.encode import (
     write_audio,
 )
 from voicer.export.id3 import Tags, language_facts, playable_chapters, read_cover, write_tags
+from voicer.export.paths import preflight
+from voicer.export.report import report_json
 from voicer.export.sidecars import chapters_json, cues, show_notes, srt, vtt
 from voicer.fsutil import atomic_path
-from voicer.model import Mixed, Script, TimedChapter
+from voicer.model import Mixed, Script, TimedChapter, Timeline
+from voicer.ranges import check_range
 
-__all__ = ["ExportSettings", "ExportReport", "export_episode", "SIDECARS"]
+__all__ = ["ExportSettings", "ExportReport", "export_episode", "preflight", "SIDECARS"]
 
-SIDECARS = ("chapters", "srt", "vtt", "notes")
+SIDECARS = ("chapters", "srt", "vtt", "notes", "report", "cover")
 PathLike = str | os.PathLike[str]
 
 
@@ -70,20 +73,35 @@ class ExportSettings:
     """Show-notes text; default: comment."""
     cover: PathLike | None = None
     """JPEG or PNG cover art embedded (ID3 APIC, FLAC/Vorbis picture, MP4 covr)."""
+    draw_cover: bool = True
+    """Without `cover`, draw one (show + title, 1400 px PNG; `voicer.artwork.cover`) and embed it."""
     sidecars: tuple[str, ...] = SIDECARS
-    """Which of "chapters", "srt", "vtt", "notes" to write beside the audio."""
+    """Which of "chapters", "srt", "vtt", "notes", "report" (EPISODE.voicer.json: engine, voices,
+    loudness, turn times) and "cover" (EPISODE.cover.png/.jpg, the embedded art) to write."""
     cue_max_seconds: float = 7.0
     cue_max_chars: float = 40.0
     """Per cue: Han characters count 1, other characters 0.5."""
-    true_peak: float | None = None
-    """Ceiling checked after encoding (an overshoot triggers one re-encode);
-    None = the mix's ceiling (`mixed.loudness["ceiling_dbtp"]`), else -1 dBTP."""
-    lufs: float | None = None
-    """Loudness checked after encoding; None = the mix's target (`mixed.loudness["target_lufs"]`)."""
+    # The loudness target and true-peak ceiling belong to `MixSettings` alone: export checks
+    # the encoded file against the mix's (`mixed.loudness["target_lufs"]`, `["ceiling_dbtp"]`).
     lufs_tolerance: float = 0.3
     """A lossy file further than this from the target is re-encoded once with corrected gain."""
     measure: bool = True
     """Decode the written file and measure its loudness (needed for the ceiling check)."""
+
+    def __post_init__(self) -> None:
+        # Shared by the CLI and the API: a bad value is refused before any synthesis.
+        check_range("The bit rate", self.bitrate_kbps, 32, 320, unit="kbps", error=ExportError, integer=True)
+        if self.sample_rate is not None:
+            check_range(
+                "The sample rate", self.sample_rate, 8000, 192000, unit="Hz", error=ExportError, integer=True
+            )
+        check_range(
+            "The longest subtitle cue", self.cue_max_seconds, 1, 60, unit="seconds", error=ExportError
+        )
+        check_range(
+            "The subtitle cue width", self.cue_max_chars, 4, 500, unit="characters", error=ExportError
+        )
+        check_range("The loudness tolerance", self.lufs_tolerance, 0.05, 10, unit="LU", error=ExportError)
 
 
 @dataclass
@@ -107,8 +125,13 @@ def _tags(script: Script, settings: ExportSettings, title: str) -> Tags:
     meta = script.meta
     show = settings.show or meta.get("show")
     artist = settings.artist or show or meta.get("author") or " & ".join(h.name for h in script.hosts)
-    cover, mime = read_cover(settings.cover) if settings.cover else (None, None)
     episode = settings.episode if settings.episode is not None else meta.get("episode")
+    cover, mime = read_cover(settings.cover) if settings.cover else (None, None)
+    if cover is None and settings.draw_cover:
+        from voicer.artwork.cover import draw_cover
+
+        number = str(episode) if episode not in (None, "") else None
+        cover, mime = draw_cover(title, show, episode=number), "image/png"
     return Tags(
         title=title,
         artist=artist or None,
@@ -136,17 +159,17 @@ def export_episode(
     script: Script,
     out_path: PathLike,
     settings: ExportSettings = ExportSettings(),  # noqa: B008
+    *,
+    about: dict[str, object] | None = None,
 ) -> ExportReport:
-    """Write the episode audio (atomically, tagged, chaptered) and its sidecars."""
-    out = Path(out_path).expanduser()
-    if out.is_dir():
-        raise ExportError(f"{out} is a folder; give a file name such as {out / 'episode.mp3'}.")
+    """Write the episode audio (atomically, tagged, chaptered) and its sidecars.
+
+    `about`: facts only the caller knows (e.g. {"engine": "offline"}), kept in EPISODE.voicer.json.
+    """
+    # Format, encoder settings, writable folder, no file written twice (api.render also
+    # ran this before synthesis, with the inputs it knows of).
+    out = preflight(out_path, settings)
     fmt = format_for(out, settings.format)
-    if not out.suffix:
-        out = out.with_suffix(f".{fmt}")
-    unknown = set(settings.sidecars) - set(SIDECARS)
-    if unknown:
-        raise ExportError(f"Unknown sidecar {sorted(unknown)[0]!r}; choose from {', '.join(SIDECARS)}.")
     title = settings.title or script.title
     tags = _tags(script, settings, title)
 
@@ -162,10 +185,8 @@ def export_episode(
     loudness: dict[str, float] = {}
     reencoded = False
     gain_db = 0.0
-    target = settings.lufs if settings.lufs is not None else mixed.loudness.get("target_lufs")
-    ceiling = (
-        settings.true_peak if settings.true_peak is not None else mixed.loudness.get("ceiling_dbtp", -1.0)
-    )
+    target = mixed.loudness.get("target_lufs")
+    ceiling = mixed.loudness.get("ceiling_dbtp", -1.0)
     # The temp file carries the format's extension: the encoders choose by extension.
     with atomic_path(out, suffix=f".{fmt}") as tmp:
         if fmt in LOSSY and settings.measure:
@@ -188,20 +209,10 @@ def export_episode(
                 reencoded = True
         write_tags(tmp, fmt, tags, timeline.chapters)
 
-    paths = [out]
-    stem = out.with_suffix("")
-    wanted = set(settings.sidecars)
-    if "chapters" in wanted:
-        paths.append(_write(stem, ".chapters.json", chapters_json(timeline, title)))
-    if {"srt", "vtt"} & wanted:
-        cue_list = cues(timeline, settings.cue_max_seconds, settings.cue_max_chars)
-        if "srt" in wanted:
-            paths.append(_write(stem, ".srt", srt(cue_list)))
-        if "vtt" in wanted:
-            paths.append(_write(stem, ".vtt", vtt(cue_list)))
-    if "notes" in wanted:
-        description = settings.description or settings.comment or script.meta.get("description")
-        paths.append(_write(stem, ".md", show_notes(script, timeline, title, description)))
+    facts = {"file": out.name, "format": fmt, "sample_rate": rate, "channels": channels}
+    facts |= {"duration": samples.shape[0] / rate, "bitrate_kbps": settings.bitrate_kbps}
+    facts |= {"target_lufs": target, "ceiling_dbtp": ceiling}
+    paths = [out, *_write_sidecars(out, script, timeline, title, tags, settings, facts, loudness, about)]
 
     return ExportReport(
         audio=out,
@@ -215,6 +226,46 @@ def export_episode(
         bitrate_kbps=settings.bitrate_kbps if fmt in ("mp3", "m4a") else None,
         reencoded=reencoded,
     )
+
+
+def _write_sidecars(
+    out: Path,
+    script: Script,
+    timeline: Timeline,
+    title: str,
+    tags: Tags,
+    settings: ExportSettings,
+    facts: dict[str, object],
+    loudness: dict[str, float],
+    about: dict[str, object] | None,
+) -> list[Path]:
+    """Write the sidecars `settings.sidecars` asks for, beside `out`; their paths in order."""
+    paths: list[Path] = []
+    stem = out.with_suffix("")
+    wanted = set(settings.sidecars)
+    if "chapters" in wanted:
+        paths.append(_write(stem, ".chapters.json", chapters_json(timeline, title)))
+    if {"srt", "vtt"} & wanted:
+        cue_list = cues(timeline, settings.cue_max_seconds, settings.cue_max_chars)
+        if "srt" in wanted:
+            paths.append(_write(stem, ".srt", srt(cue_list)))
+        if "vtt" in wanted:
+            paths.append(_write(stem, ".vtt", vtt(cue_list)))
+    if "notes" in wanted:
+        description = settings.description or settings.comment or script.meta.get("description")
+        # ".notes.md", not ".md": a script file "ep.md" rendered to "ep.mp3" must survive.
+        paths.append(_write(stem, ".notes.md", show_notes(script, timeline, title, description)))
+    cover_file = None
+    if "cover" in wanted and tags.cover:
+        ext = ".cover.png" if tags.cover_mime == "image/png" else ".cover.jpg"
+        paths.append(_write_bytes(stem, ext, tags.cover))
+        cover_file = paths[-1].name
+    if "report" in wanted:
+        doc = report_json(
+            script, timeline, tags, facts={**facts, "cover": cover_file}, loudness=loudness, about=about
+        )
+        paths.append(_write(stem, ".voicer.json", doc))
+    return paths
 
 
 def _correction(loudness: dict[str, float], target: float | None, ceiling: float, tolerance: float) -> float:
@@ -248,10 +299,14 @@ def _encoder_gain_db(samples: np.ndarray, rate: int, fmt: str, bitrate_kbps: int
 
 
 def _write(stem: Path, suffix: str, text: str) -> Path:
+    return _write_bytes(stem, suffix, text.encode("utf-8"))
+
+
+def _write_bytes(stem: Path, suffix: str, data: bytes) -> Path:
     path = stem.with_name(stem.name + suffix)
     try:
         with atomic_path(path) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_bytes(data)
     except OSError as exc:
         raise ExportError(f"Cannot write {path} ({exc.strerror}); check the folder is writable.") from exc
     return path
@@ -260,14 +315,14 @@ def _write(stem: Path, suffix: str, text: str) -> Path:
 def _measure_file(path: Path) -> dict[str, float]:
     if path.suffix.lower() == ".m4a":
         return _measure_m4a(path)
-    from voicer.mix.loudness import measure_file
+    from voicer.mix import measure_file
 
     return measure_file(str(path))
 
 
 def _measure_m4a(path: Path) -> dict[str, float]:
     """Loudness of an M4A file decoded by PyAV block by block (pedalboard reads AAC only on macOS)."""
-    from voicer.mix.loudness import Meter, measure
+    from voicer.mix import Meter, measure
 
     meter: Meter | None = None
     held: np.ndarray | None = None

@@ -21,6 +21,8 @@ from voicer.model import TimedChapter
 FORMATS = ("mp3", "wav", "flac", "ogg", "m4a")
 LOSSY = ("mp3", "ogg", "m4a")
 MP3_RATES = (32000, 44100, 48000)
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+"""The MPEG-1 Layer III bit rates (kbps) LAME writes at 32-48 kHz."""
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 _CHUNK_SECONDS = 30.0
 _MP4_SUFFIXES = (".m4a", ".mp4", ".m4b")
@@ -36,6 +38,20 @@ def format_for(path: Path, requested: str | None) -> str:
     if fmt == "m4a":
         require_av(path)  # fail before anything is encoded
     return fmt
+
+
+def check_encoder(fmt: str, bitrate_kbps: int, sample_rate: int | None) -> None:
+    """ExportError when `fmt` cannot be written at this bit rate or sample rate (checked before
+    synthesis, so a bad --bitrate is not found after an hour of work)."""
+    if fmt == "mp3" and bitrate_kbps not in MP3_BITRATES:
+        raise ExportError(
+            f"MP3 cannot be {bitrate_kbps} kbps; use one of {', '.join(map(str, MP3_BITRATES))}."
+        )
+    allowed = {"mp3": MP3_RATES, "m4a": AAC_RATES}.get(fmt)
+    if sample_rate and allowed and sample_rate not in allowed:
+        raise ExportError(
+            f"{fmt.upper()} cannot be {sample_rate} Hz; use one of {', '.join(map(str, allowed))} Hz."
+        )
 
 
 def require_av(path: Path) -> ModuleType:
@@ -91,8 +107,11 @@ def write_audio(
     except ExportError:
         raise
     except Exception as exc:  # encoders raise plain RuntimeError/ValueError/OSError (av.FFmpegError)
+        # `path` is a temp file beside the destination: its name means nothing to the user.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = reason.replace(str(path), "the file").replace(path.name, "the file")
         raise ExportError(
-            f"Encoding {path.name} failed ({exc}); check the output folder and settings."
+            f"Encoding the {fmt.upper()} audio failed ({reason}); check the output folder and settings."
         ) from exc
 
 

@@ -22,8 +22,16 @@ def languages() -> dict[str, dict[str, str]]:
 
 
 def language_facts(language: str) -> dict[str, str]:
+    """Show-notes labels of `language` plus its codes from the `voicer.language` table."""
+    from voicer.language import language as _language
+
     table = languages()
-    return table.get(language, table["en"])
+    facts = dict(table.get(language, table["en"]))
+    try:
+        lang = _language(language)
+    except Exception:
+        lang = _language("en")
+    return {**facts, "iso639_2": lang.iso639_2, "rss": lang.bcp47}
 
 
 @dataclass

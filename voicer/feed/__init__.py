@@ -1,155 +1,121 @@
-"""feed: a folder of exported episodes -> RSS 2.0 podcast feed (iTunes + Podcasting 2.0 tags).
+"""feed: a folder of exported episodes -> an RSS 2.0 podcast feed the directories accept.
 
-Built with xml.etree so every title (any language, &, <, quotes) is escaped
-by the serializer. Episode facts come from each MP3's ID3 tags and the
-sidecars `export` writes beside it.
+Built with feedgen and its podcast (iTunes) extension, plus `podcast20.py` for the
+Podcasting 2.0 tags feedgen lacks. Every tag Apple Podcasts requires (title,
+description, language, itunes:image, itunes:category, itunes:explicit; per item
+title, enclosure, guid) and PSP-1 adds (atom:link rel="self", link, podcast:guid,
+podcast:locked) is always written, with itunes:author and itunes:owner. Show notes
+go in as HTML (content:encoded) and plain text (description). Text is stripped of
+characters XML forbids and the result is parsed back before it is returned.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import email.utils
-import hashlib
 import os
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from voicer.errors import ExportError
 from voicer.fsutil import atomic_path
 
-__all__ = ["Episode", "scan_episodes", "build_feed", "write_feed"]
+from .episodes import Episode, scan_episodes
+from .ids import PODCAST_NS, podcast_guid
+from .xmltext import check_xml, xml_safe
+
+__all__ = [
+    "PODCAST_NS",
+    "Episode",
+    "build_feed",
+    "check_feed_options",
+    "podcast_guid",
+    "scan_episodes",
+    "write_feed",
+    "xml_safe",
+]
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-_TRANSCRIPTS = ((".vtt", "text/vtt"), (".srt", "application/x-subrip"))
+_COVERS = ("cover.jpg", "cover.jpeg", "cover.png")
 
 
 def _rss_language(iso639_2: str | None) -> str:
-    """RSS <language> for an ID3 TLAN code, from the export stage's language table."""
-    from voicer.export.id3 import languages
+    """RSS <language> for an ID3 TLAN code, from the `voicer.language` table."""
+    from voicer.language import codes, language
 
-    for facts in languages().values():
-        if facts["iso639_2"] == iso639_2:
-            return facts["rss"]
+    for code in codes():
+        if language(code).iso639_2 == iso639_2:
+            return language(code).bcp47
     return "en"
-
-
-@dataclass
-class Episode:
-    path: Path
-    title: str
-    size: int
-    duration: float
-    published: _dt.datetime
-    episode: int | None = None
-    language: str | None = None
-    description: str | None = None
-    chapters: Path | None = None
-    transcripts: tuple[tuple[Path, str], ...] = ()
-
-    @property
-    def guid(self) -> str:
-        """Stable across rebuilds: depends only on the file name and title."""
-        return hashlib.sha1(f"{self.path.name}\n{self.title}".encode()).hexdigest()
-
-
-def _parse_date(text: str) -> _dt.datetime | None:
-    """ISO date or date-time from a TDRC frame ("2026", "2026-11", "2026-11-23T08:00"), UTC if naive."""
-    text = text.strip()
-    for candidate in (text, text + "-01", text + "-01-01"):
-        try:
-            value = _dt.datetime.fromisoformat(candidate)
-        except ValueError:
-            continue
-        return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
-    return None
-
-
-def _read_episode(path: Path) -> Episode:
-    from mutagen import MutagenError
-    from mutagen.mp3 import MP3
-
-    try:
-        audio = MP3(str(path))
-    except MutagenError as exc:
-        raise ExportError(f"{path} is not a readable MP3 ({exc}); remove it or export it again.") from exc
-    tags = audio.tags
-    stat = path.stat()
-
-    def text(frame: str) -> str | None:
-        if tags is None or frame not in tags:
-            return None
-        value = str(tags[frame].text[0]) if tags[frame].text else ""
-        return value.strip() or None
-
-    title = text("TIT2") or path.stem
-    published = None
-    if (date := text("TDRC")) is not None:
-        published = _parse_date(date)
-    if published is None:
-        published = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.UTC)
-    number = None
-    if (track := text("TRCK")) is not None:
-        head = track.split("/")[0].strip()
-        number = int(head) if head.isdigit() else None
-    stem = path.with_suffix("")
-    notes = stem.with_name(stem.name + ".md")
-    description = _notes_body(notes.read_text(encoding="utf-8")) if notes.is_file() else None
-    if description is None and tags is not None:
-        comments = tags.getall("COMM")
-        description = str(comments[0].text[0]) if comments and comments[0].text else None
-    chapters = stem.with_name(stem.name + ".chapters.json")
-    transcripts = tuple(
-        (stem.with_name(stem.name + ext), mime)
-        for ext, mime in _TRANSCRIPTS
-        if stem.with_name(stem.name + ext).is_file()
-    )
-    return Episode(
-        path=path,
-        title=title,
-        size=stat.st_size,
-        duration=float(audio.info.length),
-        published=published,
-        episode=number,
-        language=text("TLAN"),
-        description=description,
-        chapters=chapters if chapters.is_file() else None,
-        transcripts=transcripts,
-    )
-
-
-def _notes_body(text: str) -> str | None:
-    """Show notes without their leading "# title" line (the item already has a title)."""
-    lines = text.strip().splitlines()
-    if lines and lines[0].startswith("# "):
-        lines = lines[1:]
-    return "\n".join(lines).strip() or None
-
-
-def scan_episodes(folder: str | os.PathLike[str]) -> list[Episode]:
-    """Every *.mp3 in `folder` (not recursive), newest first."""
-    root = Path(folder).expanduser()
-    if not root.is_dir():
-        raise ExportError(f"{root} is not a folder; give the folder holding the exported .mp3 episodes.")
-    episodes = [_read_episode(p) for p in sorted(root.glob("*.mp3")) if not p.name.startswith(".")]
-    if not episodes:
-        raise ExportError(f"{root} holds no .mp3 episodes; export episodes into it first.")
-    episodes.sort(key=lambda e: (e.published, e.episode or 0, e.path.name), reverse=True)
-    return episodes
 
 
 def _url(base_url: str, path: Path) -> str:
     return base_url.rstrip("/") + "/" + quote(path.name)
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrib)
-    if text is not None:
-        el.text = text
-    return el
+def _check_url(url: str, what: str) -> str:
+    if not url.startswith(("http://", "https://")) or not urlsplit(url).netloc:
+        raise ExportError(f"The {what} {url!r} must be a full URL starting with https://.")
+    return url
+
+
+def _cover_url(folder: Path, base_url: str, image: str | None, title: str, *, draw: bool = True) -> str:
+    """Channel artwork (Apple rejects a feed without it): the given URL, else a cover.jpg/.png
+    published beside the episodes, else a cover.png drawn there (`voicer.artwork.cover`)."""
+    if image is not None:
+        _check_url(image, "cover image URL")
+        if not urlsplit(image).path.lower().endswith((".jpg", ".jpeg", ".png")):
+            raise ExportError(f"The cover image URL {image!r} must end in .jpg or .png (Apple's rule).")
+        return image
+    cover = next((folder / n for n in _COVERS if (folder / n).is_file()), None)
+    if cover is None:
+        try:
+            from voicer.artwork.cover import write_cover
+        except ImportError:
+            raise ExportError(
+                f"Apple Podcasts rejects a feed without artwork: pass --image URL or put a square "
+                f"cover.jpg or cover.png (1400-3000 px) in {folder}."
+            ) from None
+        cover = folder / "cover.png"
+        if draw:
+            write_cover(cover, title)
+    return _url(base_url, cover)
+
+
+def check_feed_options(
+    folder: str | os.PathLike[str],
+    *,
+    title: str,
+    base_url: str,
+    owner_email: str | None = None,
+    image: str | None = None,
+    image_url: str | None = None,
+    link: str | None = None,
+    feed_url: str | None = None,
+    **_: object,
+) -> None:
+    """The checks `build_feed` makes before reading any episode, so a batch can make them
+    before its long work (ExportError with one sentence)."""
+    _check_url(base_url, "base URL (where the episode files are served)")
+    if not xml_safe(title or "").strip():
+        raise ExportError("The podcast title is empty; pass --title with the show's name.")
+    if not owner_email or "@" not in owner_email:
+        raise ExportError(
+            "Apple Podcasts needs an owner email for itunes:owner: pass --email you@example.com."
+        )
+    for url, what in ((link, "link"), (feed_url, "feed URL")):
+        if url:
+            _check_url(url, what)
+    _cover_url(Path(folder).expanduser(), base_url, image_url or image, title, draw=False)
+
+
+def _author(author: str | None, episodes: list[Episode]) -> str:
+    if author:
+        return author
+    artists = Counter(e.artist for e in episodes if e.artist)
+    if artists:
+        return artists.most_common(1)[0][0]
+    raise ExportError("Apple Podcasts needs the show's author (itunes:author): pass --author NAME.")
 
 
 def build_feed(
@@ -168,85 +134,103 @@ def build_feed(
     link: str | None = None,
     feed_url: str | None = None,
     owner_email: str | None = None,
+    locked: bool = False,
+    feed_name: str = "feed.xml",
 ) -> str:
-    """RSS 2.0 XML for the episodes in `folder`, enclosures under `base_url`."""
-    if not base_url.startswith(("http://", "https://")):
-        raise ExportError(
-            f"Base URL {base_url!r} must start with https:// (where the episode files are served)."
-        )
-    episodes = scan_episodes(folder)
-    ET.register_namespace("itunes", ITUNES)
-    ET.register_namespace("podcast", PODCAST)
-    ET.register_namespace("atom", ATOM)
-    it = f"{{{ITUNES}}}"
-    pc = f"{{{PODCAST}}}"
+    """RSS 2.0 XML for the episodes in `folder`, enclosures under `base_url`.
 
-    rss = ET.Element("rss", {"version": "2.0"})
-    ch = _sub(rss, "channel")
-    _sub(ch, "title", title)
-    _sub(ch, "link", link or base_url)
-    _sub(ch, "description", description or title)
+    `feed_url` (atom:link rel="self", and the seed of podcast:guid) defaults to
+    `base_url` + `feed_name`. `owner_email` is required (itunes:owner: Apple's
+    contact for the show); `author` defaults to the episodes' artist tag.
+    """
+    from feedgen.feed import FeedGenerator  # imports lxml.etree before feedgen.ext needs it
+
+    from .notes import to_html, to_text
+    from .podcast20 import Podcast20EntryExtension, Podcast20Extension
+
+    check_feed_options(
+        folder,
+        title=title,
+        base_url=base_url,
+        owner_email=owner_email,
+        image=image_url or image,
+        link=link,
+        feed_url=feed_url,
+    )
+    root = Path(folder).expanduser()
+    episodes = scan_episodes(root)
+    title = xml_safe(title).strip()
+    cover = _cover_url(root, base_url, image_url or image, title)  # `image` is the CLI's name for it
+    who = xml_safe(_author(author, episodes))
+    feed_url = feed_url or base_url.rstrip("/") + "/" + quote(feed_name)
     lang = language or _rss_language(episodes[0].language)
-    _sub(ch, "language", lang)
-    _sub(ch, "generator", "voicer")
-    _sub(ch, "lastBuildDate", email.utils.format_datetime(max(e.published for e in episodes)))
-    if feed_url:
-        _sub(ch, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
-    if author:
-        _sub(ch, f"{it}author", author)
-    if owner_email or author:
-        owner = _sub(ch, f"{it}owner")
-        if author:
-            _sub(owner, f"{it}name", author)
-        if owner_email:
-            _sub(owner, f"{it}email", owner_email)
-    image_url = image_url or image  # `image` is the CLI's name for it
-    if image_url is None:
-        # Apple requires artwork: use a cover image published beside the episodes.
-        root = Path(folder).expanduser()
-        cover = next(
-            (root / n for n in ("cover.jpg", "cover.png", "cover.jpeg") if (root / n).is_file()), None
-        )
-        image_url = _url(base_url, cover) if cover else None
-    if image_url:
-        _sub(ch, f"{it}image", href=image_url)
-    # iTunes categories are attributes, not element text.
-    cat = ET.SubElement(ch, f"{it}category", {"text": category})
-    if subcategory:
-        ET.SubElement(cat, f"{it}category", {"text": subcategory})
-    _sub(ch, f"{it}explicit", "true" if explicit else "false")
-    _sub(ch, f"{it}type", "episodic")
+
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcast20", Podcast20Extension, Podcast20EntryExtension)
+    fg.title(title)
+    fg.link(href=feed_url, rel="self", type="application/rss+xml")
+    # feedgen's RSS <link> is the last link given: the show's page.
+    fg.link(href=link or base_url, rel="alternate")
+    fg.description(xml_safe(description or title))
+    fg.language(lang)
+    fg.generator("voicer")
+    fg.lastBuildDate(max(e.published for e in episodes))
+    fg.podcast.itunes_author(who)
+    fg.podcast.itunes_owner(name=who, email=xml_safe(owner_email))
+    fg.podcast.itunes_category(category, subcategory)
+    fg.podcast.itunes_type("episodic")
+    ext = fg.podcast20
+    ext.guid, ext.locked, ext.owner_email, ext.explicit, ext.image = (
+        podcast_guid(feed_url),
+        locked,
+        owner_email,
+        explicit,
+        cover,
+    )
 
     for ep in episodes:
-        item = _sub(ch, "item")
-        _sub(item, "title", ep.title)
-        _sub(item, f"{it}title", ep.title)
-        _sub(item, "enclosure", url=_url(base_url, ep.path), length=str(ep.size), type="audio/mpeg")
-        _sub(item, "guid", ep.guid, isPermaLink="false")
-        _sub(item, "pubDate", email.utils.format_datetime(ep.published))
-        _sub(item, f"{it}duration", str(int(round(ep.duration))))
+        ep_title = xml_safe(ep.title).strip() or ep.path.stem
+        fe = fg.add_entry(order="append")
+        fe.title(ep_title)
+        fe.podcast.itunes_title(ep_title)
+        fe.enclosure(_url(base_url, ep.path), str(ep.size), "audio/mpeg")
+        fe.guid(ep.guid, permalink=False)
+        fe.pubDate(ep.published)
+        fe.podcast.itunes_duration(int(round(ep.duration)))
+        fe.podcast.itunes_episode_type("full")
         if ep.episode is not None:
-            _sub(item, f"{it}episode", str(ep.episode))
-        _sub(item, "description", ep.description or ep.title)
-        _sub(item, f"{it}explicit", "true" if explicit else "false")
-        if ep.chapters is not None:
-            _sub(item, f"{pc}chapters", url=_url(base_url, ep.chapters), type="application/json+chapters")
-        for path, mime in ep.transcripts:
-            _sub(item, f"{pc}transcript", url=_url(base_url, path), type=mime, language=lang, rel="captions")
-
-    ET.indent(rss, space="  ")
-    return ET.tostring(rss, encoding="unicode", xml_declaration=False).join(
-        ['<?xml version="1.0" encoding="UTF-8"?>\n', "\n"]
-    )
+            fe.podcast.itunes_episode(ep.episode)
+        notes = xml_safe(ep.notes) if ep.notes else None
+        fe.description(to_text(notes) if notes else ep_title)
+        if notes:
+            fe.content(to_html(notes), type="CDATA")
+        entry = fe.podcast20
+        entry.explicit = explicit
+        entry.chapters = _url(base_url, ep.chapters) if ep.chapters is not None else None
+        entry.image = _url(base_url, ep.cover) if ep.cover is not None else None
+        entry.transcripts = [
+            {"url": _url(base_url, path), "type": mime, "language": lang, "rel": "captions"}
+            for path, mime in ep.transcripts
+        ]
+    xml = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    check_xml(xml, "feed")
+    return xml.decode("utf-8")
 
 
 def write_feed(folder: str | os.PathLike[str], out_path: str | os.PathLike[str], **kw: object) -> Path:
-    """Write `build_feed(folder, **kw)` atomically to `out_path` (UTF-8); returns the path."""
-    xml = build_feed(folder, **kw)  # type: ignore[arg-type]
+    """Write `build_feed(folder, **kw)` atomically to `out_path` (UTF-8); returns the path.
+
+    The self link (atom:link, podcast:guid) names the written file under `base_url`
+    unless `feed_url` is given."""
     out = Path(out_path).expanduser()
+    kw.setdefault("feed_name", out.name)
+    xml = build_feed(folder, **kw)  # type: ignore[arg-type]
+    data = xml.encode("utf-8")
+    check_xml(data, "feed")
     try:
         with atomic_path(out) as tmp:
-            tmp.write_text(xml, encoding="utf-8")
+            tmp.write_bytes(data)
     except OSError as exc:
         raise ExportError(
             f"Cannot write the feed to {out} ({exc.strerror}); check the folder is writable."

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from voicer.errors import InputError
 from voicer.ingest.language import detect_language
+from voicer.ingest.writing import check_supported
+from voicer.language import codes
 from voicer.model import Transcript, spoken_text
 
 FORMATS = ("auto", "text", "markdown", "srt", "vtt", "timestamped")
-LANGUAGES = ("zh", "en", "mixed")
+LANGUAGES = codes()  # "zh", "en", "mixed": the voicer.language table
 
 _MD_SIGNS = [
     re.compile(r"^\s{0,3}#{1,6}\s+\S", re.MULTILINE),
@@ -82,7 +84,9 @@ def load_transcript(
         what = "no subtitle cues" if fmt in ("srt", "vtt") else "nothing speakable"
         hint = " (check --format)" if format not in (None, "auto") else ""
         raise InputError(f"{src.name} has {what}{hint}; give a transcript with text to speak.")
-    lang = language if language not in (None, "auto") else detect_language(" ".join(s.text for s in speech))
+    spoken = " ".join(s.text for s in speech)
+    check_supported(spoken, src.name)  # Arabic, Russian, Japanese...: say so, not "nothing to speak"
+    lang = language if language not in (None, "auto") else detect_language(spoken)
     return Transcript(
         segments=segments,
         title=parsed.title,

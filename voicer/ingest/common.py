@@ -132,31 +132,19 @@ def plain(text: str) -> str:
 
 # --------------------------------------------------------- stage directions
 
-_PAREN_RE = re.compile(r"[（(【]([^（）()【】\[\]\n]{1,60})[）)】]")
-
-
-@functools.lru_cache(maxsize=1)
-def _stage_rules() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
-    data = load_data("stage_directions.toml")
-    words = frozenset(w.casefold() for w in data["words"])
-    pats = tuple(re.compile(p, re.IGNORECASE) for p in data["patterns"])
-    return words, pats
-
-
 def is_stage_direction(content: str) -> bool:
-    words, pats = _stage_rules()
-    c = content.strip().rstrip("。.!！~～").strip().casefold()
-    return bool(c) and (c in words or any(p.search(c) for p in pats))
+    """A parenthetical that is a sound, an action or a transcriber's note (`voicer.text.asides`)."""
+    from voicer.text.asides import is_aside
+
+    return is_aside(content)
 
 
 def mark_stage_directions(text: str) -> str:
-    """（笑） (laughs) 【掌声】 -> [笑] [laughs] [掌声]; other parentheticals stay as text."""
+    """（笑） (laughs) 【掌声】 (Typewriter Dings) -> [笑] [laughs] [掌声] [Typewriter Dings];
+    other parentheticals stay as text."""
+    from voicer.text.asides import mark_asides
 
-    def repl(m: re.Match[str]) -> str:
-        content = m.group(1).strip()
-        return f"[{content}]" if is_stage_direction(content) else m.group(0)
-
-    return _PAREN_RE.sub(repl, text)
+    return mark_asides(text)
 
 
 # ----------------------------------------------------------- speaker labels

@@ -164,7 +164,8 @@ def _blocks(lines: list[str], trusted: set[str], line_style: bool = False) -> li
     return blocks
 
 
-def parse_markdown(text: str) -> Parsed:
+def _read_blocks(text: str) -> tuple[dict[str, str], set[str], list[_Block]]:
+    """(front matter, trusted speaker keys, blocks) of a Markdown text."""
     text = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     lines = clean_lines(text)
     front, skip = front_matter(lines)
@@ -182,16 +183,24 @@ def parse_markdown(text: str) -> Parsed:
             groups[-1].append(line.strip())
         elif groups[-1]:
             groups.append([])
-    blocks = _blocks(lines, trusted, line_style=is_line_style([g for g in groups if g]))
+    return front, trusted, _blocks(lines, trusted, line_style=is_line_style([g for g in groups if g]))
 
-    # Bold-only headings are peers of the deepest real heading level (WeChat-style articles
-    # mix "### A" and "**B**" for the same kind of chapter).
+
+def _title_and_bold_level(blocks: list[_Block]) -> tuple[_Block | None, bool, int]:
+    """The first content block, whether it is the title (a level-1 heading), and the level
+    bold-only headings get: peers of the deepest real heading level (WeChat-style articles
+    mix "### A" and "**B**" for the same kind of chapter)."""
     levels = [b.level for b in blocks if b.kind == "heading"]
     title_block = next((b for b in blocks if b.kind != "hr" and not is_link_only(b.raw)), None)
     has_title = title_block is not None and title_block.kind == "heading" and title_block.level == 1
     if has_title:
         levels = levels[1:]
-    bold_level = min(max(levels), 3) if levels else 2
+    return title_block, has_title, min(max(levels), 3) if levels else 2
+
+
+def parse_markdown(text: str) -> Parsed:
+    front, trusted, blocks = _read_blocks(text)
+    title_block, has_title, bold_level = _title_and_bold_level(blocks)
 
     out = Collector()
     meta: dict[str, str] = {k: v for k, v in front.items() if k != "title"}

@@ -14,12 +14,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicer.errors import RenderError
-from voicer.mix.loudness import master, measure
+from voicer.mix.loudness import Meter, master, measure, measure_file
 from voicer.mix.music import duck_gain, fade, load_music
 from voicer.mix.timeline import Layout, layout, resample, trim_silence
 from voicer.model import Mixed, Script, TimedChapter, TimedTurn, Timeline, TurnAudio, spoken_text
+from voicer.ranges import check_range
 
-__all__ = ["MixSettings", "mix", "default_lufs"]
+__all__ = [
+    "Meter",
+    "MixError",
+    "MixSettings",
+    "check_length",
+    "default_lufs",
+    "measure",
+    "measure_file",
+    "mix",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -67,6 +77,55 @@ class MixSettings:
     limiter_margin_db: float = 0.5
     """The limiter aims this far under the ceiling (lossy encoding adds overshoot)."""
     normalize: bool = True
+    max_hours: float = 6.0
+    """Longest episode rendered: the episode is held in memory (about 0.6 GB per hour at
+    44.1 kHz mono), so a longer one is refused before synthesis with this limit."""
+
+    def __post_init__(self) -> None:
+        # Shared by the CLI and the API: a value that would give a silent, clipped or broken
+        # episode is refused with the allowed range before any synthesis.
+        for what, value, low, high, unit in (
+            ("The sample rate", self.sample_rate, 8000, 192000, "Hz"),
+            ("The loudness target (--lufs)", -23.0 if self.lufs is None else self.lufs, -40, -9, "LUFS"),
+            ("The true-peak ceiling (--true-peak)", self.true_peak, -20, 0, "dBTP"),
+            ("The stereo width", self.stereo_width, 0, 1, ""),
+            ("The pause within a speaker", self.pause_same_speaker, 0, 30, "seconds"),
+            ("The pause at a speaker change", self.pause_speaker_change, 0, 30, "seconds"),
+            ("The pause between chapters", self.pause_chapter, 0, 60, "seconds"),
+            ("The lead-in", self.lead_in, 0, 60, "seconds"),
+            ("The tail", self.tail, 0, 60, "seconds"),
+            ("The trim threshold", self.trim_threshold_db, -120, 0, "dB"),
+            ("The silence kept when trimming", self.trim_keep, 0, 5, "seconds"),
+            ("The intro lead", self.intro_lead, 0, 120, "seconds"),
+            ("The intro under speech", self.intro_under, 0, 120, "seconds"),
+            ("The outro overlap", self.outro_overlap, 0, 120, "seconds"),
+            ("The music fade", self.music_fade, 0, 60, "seconds"),
+            ("The music level", self.music_level_lu, -60, 20, "LU"),
+            ("The stinger level", self.stinger_level_lu, -60, 20, "LU"),
+            ("The ducking", self.duck_db, -80, 0, "dB"),
+            ("The ducking ramp", self.duck_ramp, 0, 10, "seconds"),
+            ("The limiter margin", self.limiter_margin_db, 0, 6, "dB"),
+            ("The longest episode", self.max_hours, 0.01, 48, "hours"),
+        ):
+            check_range(what, value, low, high, unit=unit, error=MixError, integer=what == "The sample rate")
+
+
+class MixError(RenderError):
+    """A mix setting out of range, or an episode too long to mix."""
+
+
+def check_length(script: Script, settings: MixSettings, words_per_second: float) -> None:
+    """MixError when the script would make an episode longer than `settings.max_hours`,
+    estimated from its words before any synthesis (the mix holds the episode in memory)."""
+    from voicer.model import word_count
+
+    words = sum(word_count(turn.text) for _, _, turn in script.turns())
+    hours = words / max(words_per_second, 0.1) / 3600
+    if hours > settings.max_hours:
+        raise MixError(
+            f"This script would make an episode of about {hours:.0f} hours; voicer renders at most "
+            f"{settings.max_hours:g} hours at a time: split the transcript into parts."
+        )
 
 
 def default_lufs(stereo: bool) -> float:
@@ -155,6 +214,11 @@ def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSetti
         outro_at = max(plan.speech_start, plan.speech_end - int(round(settings.outro_overlap * sr)))
         total = max(total, outro_at + outro.shape[0])
 
+    if total > settings.max_hours * 3600 * sr:
+        raise MixError(
+            f"The episode would be {total / sr / 3600:.1f} hours long; voicer mixes at most "
+            f"{settings.max_hours:g} hours at a time: split the transcript into parts."
+        )
     # 3. One allocation; speech written in place.
     buf = np.zeros((total, channels) if channels == 2 else total, dtype=np.float32)
     host_index = {h.id: k for k, h in enumerate(script.hosts)}

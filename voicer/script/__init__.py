@@ -9,16 +9,23 @@ the editable Markdown format.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from voicer.errors import InputError
-from voicer.model import Chapter, Script, Segment, Transcript, Turn
+from voicer.model import Chapter, Script, Segment, Transcript, Turn, Voice
 
 from .casting import cast
-from .chapters import Span, find_chapters, keyword_titles
+from .chapters import Span, find_chapters, keyword_titles, split_heading
 from .data import bank, bank_language
-from .dialogue import converse
+from .dialogue import converse, name_hosts
 from .scriptfile import format_script, is_script_file, parse_script, read_script, write_script
 from .sentences import content_chars, split_sentences
+
+if TYPE_CHECKING:
+    from .llm import LLMSettings
+
+WRITERS = ("rules", "llm")
 
 __all__ = [
     "format_script",
@@ -64,8 +71,14 @@ def make_script(
     voices: tuple[str, str] | None = None,
     seed: int = 0,
     title: str | None = None,
+    presets: dict[str, Voice] | None = None,
+    writer: str = "rules",
+    llm: LLMSettings | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Script:
-    """The two-host Script for `transcript` (deterministic for the same input and seed)."""
+    """The two-host Script for `transcript` (deterministic for the same input and seed).
+
+    `presets`: the voice presets to cast from (default: bundled + $VOICER_VOICES_DIR)."""
     lang = bank_language(language or transcript.language)
     table = bank(lang)
     speech = [s for s in transcript.segments if s.kind == "speech" and content_chars(s.text)]
@@ -73,7 +86,10 @@ def make_script(
         raise InputError("The transcript has nothing to speak; give a file with some text in it.")
     speakers = [s for s in transcript.speakers if any(seg.speaker == s for seg in speech)]
     narration = any(s.speaker is None for s in speech)
-    hosts = cast(speakers, narration, lang, voices)
+    if writer not in WRITERS:
+        raise InputError(f"Unknown writer {writer!r}; use rules or llm.")
+    # The LLM writer's added lines in an interview go to a narrator, never to a real speaker.
+    hosts = cast(speakers, narration or (writer == "llm" and len(speakers) >= 2), lang, voices, presets)
     all_text = "\n".join(_one_line(s.text) for s in speech)
     episode_title = (title or transcript.title or "").strip() or keyword_titles([all_text], lang)[0]
     sections = _sections(transcript, lang)
@@ -88,7 +104,9 @@ def make_script(
         if has_headings:
             for t, segs in sections:
                 turns = [Turn(speaker=s.speaker or narrator or "", text=_one_line(s.text)) for s in segs]
-                turn_lists.append((t if t is not None else intro_title, turns))
+                # A heading's chapter longer than 8 minutes is cut at a topic shift: "title (2)".
+                for part in split_heading([x.text for x in turns], t if t is not None else intro_title, lang):
+                    turn_lists.append((part.title, turns[part.start : part.end]))
         else:
             turns = [Turn(speaker=s.speaker or narrator or "", text=_one_line(s.text)) for s in speech]
             for span in find_chapters([t.text for t in turns], lang):
@@ -110,13 +128,16 @@ def make_script(
                 Turn(speaker=narrator, text=bridges["outro"][seed % len(bridges["outro"])], bridge=True)
             )
     else:
-        # One voice (or none): two hosts share the sentences.
+        # One voice (or none): two hosts share the sentences; the lead takes a name the text gives.
+        hosts = name_hosts(hosts, speakers, [s.text for s in speech[:8]], lang)
         groups: list[tuple[Span, list[str]]] = []
         if has_headings:
             for t, segs in sections:
                 sents = split_sentences("\n".join(_one_line(s.text) for s in segs), lang)
                 kind = "intro" if t is None else "body"
-                groups.append((Span(0, len(sents), t if t is not None else intro_title, kind), sents))
+                for part in split_heading(sents, t if t is not None else intro_title, lang):
+                    part_sents = sents[part.start : part.end]
+                    groups.append((Span(0, len(part_sents), part.title, kind), part_sents))
         else:
             sents = split_sentences(all_text, lang)
             groups = [(span, sents[span.start : span.end]) for span in find_chapters(sents, lang)]
@@ -125,6 +146,15 @@ def make_script(
             Chapter(title=span.title, turns=turns)
             for (span, _), turns in zip(groups, turn_lists, strict=True)
         ]
+    if writer == "llm":
+        from .llm import Unit
+
+        sources = (
+            [[Unit(s) for s in sents] for _, sents in groups]
+            if len(speakers) < 2
+            else [[Unit(t.text, t.speaker) for t in c.turns if not t.bridge] for c in chapters]
+        )
+        chapters = _llm_chapters(chapters, sources, hosts, lang, llm, seed=seed, progress=progress)
 
     meta = {
         str(k): str(v)
@@ -134,3 +164,33 @@ def make_script(
     if transcript.source:
         meta.setdefault("transcript", str(transcript.source))
     return Script(title=episode_title, language=lang, hosts=hosts, chapters=chapters, meta=meta)
+
+
+def _llm_chapters(
+    chapters: list[Chapter],
+    sources: list,
+    hosts: list,
+    language: str,
+    settings: LLMSettings | None,
+    *,
+    seed: int,
+    progress: Callable[[str], None] | None,
+) -> list[Chapter]:
+    """The LLM writer's chapters (`chapters`, from the rules writer, are the fallback)."""
+    from .llm import Cast, LLMSettings, llm_chapters
+
+    labelled = any(u.speaker for units in sources for u in units)
+    narrator = hosts[-1].id if labelled and len(hosts) > 2 else None
+    turns = bank(language)["turns"]
+    out, _ = llm_chapters(
+        chapters,
+        sources,
+        Cast(hosts[0].id, hosts[1].id, narrator, labelled),
+        language,
+        settings or LLMSettings(),
+        seed=seed,
+        joiner=turns["joiner"],
+        max_size=turns["max_size"],
+        progress=progress,
+    )
+    return out

@@ -17,45 +17,44 @@ Rules (documented in the report / README):
 
 from __future__ import annotations
 
-from voicer.model import Host
+from voicer.model import Host, Voice
+from voicer.presets import default_cast, default_narrator, get_voice, load_voices
 
 from .data import bank, bank_language
 
 
 def _defaults(language: str) -> tuple[tuple[str, str], str]:
     lang = bank_language(language)
-    try:
-        from voicer.engines import default_cast, default_narrator
-
-        return default_cast(lang, "offline"), default_narrator(lang, "offline")
-    except (ImportError, KeyError, OSError):
-        # The engines' cast table is missing: fall back to the presets every install ships.
-        return ((f"{lang}-female-1", f"{lang}-male-1"), f"{lang}-female-2")
+    return default_cast(lang, "offline"), default_narrator(lang, "offline")
 
 
-def _other_presets(language: str) -> list[str]:
-    try:
-        from voicer.engines import load_voices
-
-        return [v.name for v in load_voices().values() if v.language == bank_language(language)]
-    except (ImportError, OSError):
-        return []
-
-
-def voice_pool(language: str, voices: tuple[str, str] | None, count: int) -> list[str]:
-    """`count` voices: the two cast voices, the narrator voice, then other presets."""
+def voice_pool(
+    language: str, voices: tuple[str, str] | None, count: int, presets: dict[str, Voice] | None = None
+) -> list[str]:
+    """`count` voices: the two cast voices, the narrator voice, then other presets
+    (`presets`: every preset by name, default the bundled and $VOICER_VOICES_DIR ones)."""
     cast, narrator = _defaults(language)
+    if voices is not None:
+        presets = load_voices() if presets is None else presets
+        for name in voices:
+            get_voice(name, presets)  # the one check and message for an unknown voice
     pool: list[str] = []
     for name in [*(voices or cast), narrator]:
         if name not in pool:
             pool.append(name)
     if count > len(pool):
-        pool += [n for n in _other_presets(language) if n not in pool]
+        presets = load_voices() if presets is None else presets
+        lang = bank_language(language)
+        pool += [v.name for v in presets.values() if v.language == lang and v.name not in pool]
     return [pool[i % len(pool)] for i in range(count)]
 
 
 def cast(
-    speakers: list[str], has_narration: bool, language: str, voices: tuple[str, str] | None
+    speakers: list[str],
+    has_narration: bool,
+    language: str,
+    voices: tuple[str, str] | None,
+    presets: dict[str, Voice] | None = None,
 ) -> list[Host]:
     """Hosts for a transcript with these speaker labels (first-appearance order)."""
     names = bank(language)["hosts"]
@@ -69,5 +68,6 @@ def cast(
                 narrator += "'"
             ids.append(narrator)
     return [
-        Host(id=i, name=i, voice=v) for i, v in zip(ids, voice_pool(language, voices, len(ids)), strict=True)
+        Host(id=i, name=i, voice=v)
+        for i, v in zip(ids, voice_pool(language, voices, len(ids), presets), strict=True)
     ]

@@ -17,8 +17,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .data import bank, bank_language, speech_seconds, stopwords
-from .sentences import words
+from voicer.model import spoken_text
+
+from .data import bank, bank_language, stopwords
+from .sentences import speech_seconds, words
 
 # A keyword must hold a letter or Han character (jieba also returns "..." and numbers).
 _WORDLIKE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
@@ -52,10 +54,15 @@ def _starts(text: str, phrases: list[str], language: str) -> bool:
     return any(t.startswith(p) for p in phrases)
 
 
+def is_stopword(word: str, language: str) -> bool:
+    """True for a stop word (curly apostrophes read as straight ones: it’s = it's)."""
+    w = word.lower().replace("’", "'")
+    return w in stopwords(language) or w in stopwords("en")
+
+
 def content_words(text: str, language: str) -> list[str]:
-    stop = stopwords(language)
     minimum = 3 if bank_language(language) == "en" else 2
-    return [w for w in words(text, language) if len(w) >= minimum and w.lower() not in stop]
+    return [w for w in words(text, language) if len(w) >= minimum and not is_stopword(w, language)]
 
 
 def _intro_end(units: list[str], secs: list[float], language: str) -> int:
@@ -130,8 +137,9 @@ def _gap_scores(units: list[str], secs: list[float], language: str) -> list[floa
     return scores
 
 
-def _segment(units: list[str], secs: list[float], language: str) -> list[int]:
-    """Start indexes of body chapters (always includes 0)."""
+def _segment(units: list[str], secs: list[float], language: str, break_cost: float = 0.0) -> list[int]:
+    """Start indexes of body chapters (always includes 0); `break_cost` per break makes fewer,
+    longer chapters win."""
     n = len(units)
     total = sum(secs)
     if n < 2 or total < 2 * MIN_SECONDS:
@@ -154,7 +162,9 @@ def _segment(units: list[str], secs: list[float], language: str) -> list[int]:
                     continue
                 # Reward low-cohesion breaks; mildly prefer chapters near the target length.
                 value = (
-                    best[i] + (scores[i] if i > 0 else 0.0) - 0.5 * abs(dur - TARGET_SECONDS) / TARGET_SECONDS
+                    best[i]
+                    + (scores[i] - break_cost if i > 0 else 0.0)
+                    - 0.5 * abs(dur - TARGET_SECONDS) / TARGET_SECONDS
                 )
                 if value > best[j]:
                     best[j], back[j] = value, i
@@ -168,64 +178,129 @@ def _segment(units: list[str], secs: list[float], language: str) -> list[int]:
     return [0]
 
 
-def _compounds(texts: list[str], language: str) -> dict[str, str]:
-    """Word pairs jieba splits but the text always uses together (扎克+伯格), as
-    {first: whole, second: whole}: names it does not know would make half titles."""
-    pairs: Counter = Counter()
-    singles: Counter = Counter()
-    for text in texts:
-        ws = words(text, language)
-        singles.update(ws)
-        pairs.update(zip(ws, ws[1:], strict=False))
-    out: dict[str, str] = {}
-    for (a, b), n in pairs.items():
-        if n >= 3 and n >= 0.8 * singles[a] and n >= 0.8 * singles[b] and len(a + b) <= 6 and a != b:
-            out.setdefault(a, a + b)
-            out.setdefault(b, a + b)
+_NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "vn", "nrt", "eng", "x", "an", "j")
+
+
+def _english_phrases(text: str) -> list[str]:
+    out: list[str] = []
+    run: list[str] = []
+    for w in [*re.findall(r"[A-Za-z][A-Za-z'’\-]*|\S", spoken_text(text)), ""]:
+        if len(w) >= 3 and not is_stopword(w, "en") and not w.lower().endswith(("'s", "’s")):
+            run.append(w)
+            continue
+        if run:
+            out += [" ".join(run[i : i + 2]) for i in range(0, len(run), 2)]
+        run = []
     return out
 
 
-def keyword_titles(texts: list[str], language: str, taken: set[str] | None = None) -> list[str]:
-    """A short descriptive title per text from its top keywords (jieba TF-IDF for
-    Chinese), preferring words that are not spread over all the texts."""
-    table = bank(language)["chapters"]
-    en = bank_language(language) == "en"
-    stop = stopwords(language)
-    ranked: list[list[str]] = []
-    compounds = {} if en else _compounds(texts, language)
+def collocations(texts: list[str], language: str) -> set[tuple[str, str]]:
+    """Adjacent word pairs the texts use together again and again (推荐+系统 jieba cuts as
+    verb + noun): `phrases` keeps them as one phrase."""
+    if bank_language(language) == "en":
+        return set()
+    from .data import jieba
+
+    pairs: Counter = Counter()
+    singles: Counter = Counter()
     for text in texts:
-        if en:
-            counts = Counter(content_words(text, language))
-            ranked.append([w for w, _ in counts.most_common(12)])
-        else:
-            import jieba.analyse
+        ws = [w for w in jieba().lcut(spoken_text(text)) if w.strip()]
+        singles.update(ws)
+        pairs.update(zip(ws, ws[1:], strict=False))
+    return {
+        (a, b)
+        for (a, b), n in pairs.items()
+        if n >= 3 and n >= 0.3 * min(singles[a], singles[b]) and len(a) >= 2 and len(b) >= 2
+    }
 
-            from .sentences import _jieba
 
-            _jieba()  # quiet logging before jieba.analyse builds its tokenizer
-            tags = jieba.analyse.extract_tags(text, topK=12)
-            whole = [
-                compounds.get(t, t) for t in tags if t not in stop and len(t) >= 2 and _WORDLIKE.search(t)
-            ]
-            ranked.append(list(dict.fromkeys(whole)))
-    spread = Counter(w for r in ranked for w in set(r))
+def phrases(text: str, language: str, glue: set[tuple[str, str]] | None = None) -> list[str]:
+    """Candidate key phrases of `text`, in order: runs of adjacent noun-like words (人工+智能 ->
+    人工智能; "recommender system"), and word pairs in `glue` (`collocations`: 推荐+系统), stop
+    words and numbers excluded. Punctuation and markers end a phrase."""
+    if bank_language(language) == "en":
+        return _english_phrases(text)
+    from .data import jieba
+    from .punctuate import _tags
+
+    tags = _tags()
+    banned = set(bank(language)["chapters"]["not_keywords"])
+    glue = glue or set()
+    out: list[str] = []
+    run: list[str] = []
+    ws = [*jieba().lcut(spoken_text(text)), ""]
+    for i, w in enumerate(ws):
+        latin = bool(re.match(r"[A-Za-z]", w))
+        tag = tags.get(w, "x" if latin else "?")
+        after = ws[i + 1] if i + 1 < len(ws) else ""
+        nounish = tag.startswith(_NOUN_TAGS) or (w, after) in glue or bool(run and (run[-1], w) in glue)
+        if w and nounish and not is_stopword(w, language) and not w.isdigit():
+            if w.lower() not in banned:
+                run.append(w)
+                continue
+        if w and not w.strip() and run and re.match(r"[A-Za-z]", run[-1]):
+            continue  # the space inside "AI Studio"
+        while len(run) > 1 and len(run[0]) < 2:
+            run.pop(0)
+        phrase = ""
+        for part in run:
+            latin_join = phrase and re.match(r"[A-Za-z0-9]", phrase[-1]) and re.match(r"[A-Za-z0-9]", part)
+            phrase += (" " if latin_join else "") + part
+        if run and 2 <= len(phrase) <= 8:
+            out.append(phrase)
+        elif run:
+            out.append(max(run, key=len))
+        run = []
+    return [p for p in out if len(p) >= 2]
+
+
+def _title_case(phrase: str) -> str:
+    return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in phrase.split())
+
+
+def keyword_titles(texts: list[str], language: str, taken: set[str] | None = None) -> list[str]:
+    """A short title per text: the phrase of its topic (`phrases`) that it uses most and the
+    other texts least, longer phrases preferred (推荐系统 over 系统); distinct titles."""
+    en = bank_language(language) == "en"
+    glue = collocations(texts, language)
+    found = [phrases(t, language, glue) for t in texts]
+    per = [Counter(p.lower() for p in ps) for ps in found]
+    spread = Counter(p for c in per for p in c)
+    shown: dict[str, str] = {}
+    for ps in found:
+        for p in ps:
+            # Llama rather than llama: the capitalized spelling when the text has one.
+            if p.lower() not in shown or (p[:1].isupper() and not shown[p.lower()][:1].isupper()):
+                shown[p.lower()] = p
     used = set(taken or ())
     titles: list[str] = []
-    for r in ranked:
-        # Words in most texts (the episode's overall subject) say little about one chapter.
-        specific = [w for w in r if len(texts) < 3 or spread[w] <= max(1, len(texts) // 2)]
-        pool = specific + [w for w in r if w not in specific]
-        title = ""
-        for k in range(max(1, len(pool) - 1)):
-            pick = pool[k : k + 2] if len(pool) > 1 else pool[:1]
-            if en:
-                pick = [p.capitalize() if p.islower() else p for p in pick]
-            title = table["title_joiner"].join(pick)
-            if title not in used:
-                break
+    for counts in per:
+        def score(p: str, counts: Counter = counts) -> float:
+            specific = 1.0 if len(texts) < 3 else math.log((len(texts) + 1) / spread[p])
+            long = 2.0 if len(p) >= (10 if en else 4) else 1.0
+            return counts[p] * specific * long
+
+        ranked = sorted(counts, key=lambda p: -score(p))
+        title = next((shown[p] for p in ranked if shown[p] not in used), "")
+        if en:
+            title = _title_case(title)
+        if not title or title in used:
+            title = bank(language)["chapters"]["part_title"].format(n=len(titles) + 1)
         used.add(title)
         titles.append(title)
     return titles
+
+
+def split_heading(units: list[str], title: str, language: str) -> list[Span]:
+    """A heading's chapter as it is, or, when it runs past `MAX_SECONDS`, cut at its topic
+    shifts into parts of 2-8 minutes titled "title", "title (2)", "title (3)"..."""
+    secs = [speech_seconds(u, language) for u in units]
+    if sum(secs) <= MAX_SECONDS or len(units) < 2:
+        return [Span(0, len(units), title)]
+    starts = _segment(units, secs, language, break_cost=10.0)  # as few parts as fit in 8 minutes
+    ends = [*starts[1:], len(units)]
+    pairs = zip(starts, ends, strict=True)
+    return [Span(s, e, title if k == 0 else f"{title} ({k + 1})") for k, (s, e) in enumerate(pairs)]
 
 
 def find_chapters(units: list[str], language: str) -> list[Span]:

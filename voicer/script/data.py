@@ -9,14 +9,12 @@ from typing import Any
 
 _DATA = Path(__file__).resolve().parent / "data"
 
-# Duration estimate used for chapter sizes: the one place speech rate lives.
-ZH_CHARS_PER_SECOND = 4.5
-EN_WORDS_PER_SECOND = 2.5
-
 
 def bank_language(language: str) -> str:
     """The phrase bank for a transcript language ("mixed" is spoken as Chinese)."""
-    return "en" if language == "en" else "zh"
+    from voicer.language import speech_language
+
+    return speech_language(language)
 
 
 @functools.lru_cache(maxsize=4)
@@ -33,14 +31,12 @@ def stopwords(language: str) -> frozenset[str]:
     return frozenset(w.lower() for w in words if w and not w.startswith("#"))
 
 
-def speech_seconds(text: str, language: str) -> float:
-    """Estimated seconds to speak `text` (markers excluded)."""
-    from voicer.model import spoken_text
+@functools.lru_cache(maxsize=1)
+def jieba() -> Any:  # jieba ships no type hints
+    """The jieba module, loaded on first use, with its "Building prefix dict" chatter off."""
+    import logging
 
-    from .sentences import han_count, latin_words
+    import jieba as _jieba
 
-    text = spoken_text(text)
-    if bank_language(language) == "en":
-        return len(latin_words(text)) / EN_WORDS_PER_SECOND
-    # Latin words inside Chinese take about as long as two Han characters.
-    return (han_count(text) + 2 * len(latin_words(text))) / ZH_CHARS_PER_SECOND
+    _jieba.setLogLevel(logging.WARNING)
+    return _jieba

@@ -98,6 +98,11 @@ def _check_label(value: str, what: str) -> None:
         )
 
 
+def _note(note: str) -> str:
+    """A chapter note as one comment line (no line break, no early '-->')."""
+    return " ".join(note.replace("-->", "->").split())
+
+
 def format_script(script: Script) -> str:
     """The script as the editable Markdown text (see the module docstring)."""
     lines = [
@@ -119,6 +124,7 @@ def format_script(script: Script) -> str:
         if "\n" in chapter.title:
             raise ValueError("a chapter title cannot hold a line break")
         lines += ["", f"# {chapter.title}".rstrip()]
+        lines += ["", *(f"<!-- {_note(n)} -->" for n in chapter.notes)] if chapter.notes else []
         for turn in chapter.turns:
             text = " ".join(turn.text.split("\n")).strip()
             lines += ["", f"**{turn.speaker}:** {text}" + (f" {_BRIDGE_MARK}" if turn.bridge else "")]
@@ -226,6 +232,8 @@ def parse_script(text: str, path: str = "<script>") -> Script:
             continue
         if line.startswith("<!--"):
             in_comment = "-->" not in line
+            if not in_comment and chapters and not chapters[-1].turns and line.endswith("-->"):
+                chapters[-1].notes.append(line[4:-3].strip())  # a note under a chapter title
             continue
         if not line:
             turn = None

@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 
 from voicer.errors import InputError
+from voicer.language import speech_codes
 
-LANGUAGES = ("zh", "en")
+LANGUAGES = speech_codes()
 
 
 @dataclass

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 from voicer.model import MARKER_RE
-from voicer.text.tables import stage_directions
+from voicer.text.asides import drop_asides
 
 # A URL may hold one level of parentheses (".../filters:no_upscale()?...").
 _URL_IN_PARENS = r"\((?:[^()\s]|\([^()\s]*\))*\)"
@@ -23,12 +22,6 @@ _EMPHASIS_RE = re.compile(r"\*+|_{2,}|`+|~~")
 _STRAY_RE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|[|\\^]")
 
 
-@functools.lru_cache(maxsize=1)
-def _stage_direction_re() -> re.Pattern[str]:
-    words = "|".join(re.escape(w) for w in sorted(stage_directions(), key=len, reverse=True))
-    return re.compile(rf"[（(【]\s*(?:{words})\s*[)）】]", re.IGNORECASE)
-
-
 def _link_text(m: re.Match[str]) -> str:
     text = m.group(1)
     # A link whose text is itself an address ("[mp.weixin.qq.com](...)") says nothing.
@@ -41,7 +34,7 @@ def strip_unspoken(text: str) -> str:
     text = _LINK_RE.sub(_link_text, text)
     text = _URL_RE.sub("", text)
     text = MARKER_RE.sub("", text)
-    text = _stage_direction_re().sub("", text)
+    text = drop_asides(text)
     text = _HTML_TAG_RE.sub("", text)
     text = _RULE_LINE_RE.sub("", text)
     text = _HEADING_RE.sub("", text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 
-from voicer.errors import InputError
 from voicer.text import en, zh
 from voicer.text.lexicon import Lexicon, compiled, default_lexicon
 from voicer.text.markup import strip_unspoken
@@ -19,12 +18,9 @@ _ENDS_CLAUSE = set("，。！？；：、,.!?;:…—-")
 
 def language_code(language: str) -> str:
     """ "zh" or "en" ("mixed" reads as Mandarin); anything else is a user mistake."""
-    lang = (language or "").lower()
-    if lang in ("zh", "mixed") or lang.startswith("zh"):
-        return "zh"
-    if lang == "en" or lang.startswith("en"):
-        return "en"
-    raise InputError(f"Language '{language}' is not supported; use zh (Mandarin) or en (English).")
+    from voicer.language import speech_language
+
+    return speech_language(language)
 
 
 def _join_lines(text: str, lang: str) -> str:

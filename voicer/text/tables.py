@@ -18,12 +18,6 @@ def table(name: str) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-@functools.cache
-def stage_directions() -> tuple[str, ...]:
-    lines = (DATA_DIR / "stage_directions.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#"))
-
-
 def alternation(words: list[str] | tuple[str, ...] | Any) -> str:
     """A regex alternation of literal words, longest first (so "kWh" wins over "kW")."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

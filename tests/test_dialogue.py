@@ -1,0 +1,199 @@
+"""The offline writer's conversation (issue 16) and cue cutting (issue 15, item 5): invariants on
+both shared transcripts and an English monologue, plus small cases."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from voicer.model import Script, Segment, Transcript, Turn, spoken_text, word_count
+from voicer.script import make_script, split_sentences
+from voicer.script.chapters import content_words
+from voicer.script.data import bank
+from voicer.script.dialogue import host_name, split_long
+from voicer.script.sentences import content_chars
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "transcripts"
+MONOLOGUE = SHARED / "dafei-monologue.zh.txt"
+INTERVIEW = SHARED / "huang-zuckerberg-interview.zh.md"
+ENGLISH = ROOT / "tests" / "data" / "monologue.en.txt"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/transcripts is not here")
+
+
+@functools.lru_cache(maxsize=8)
+def script_for(path: Path, seed: int = 0) -> Script:
+    from voicer.ingest import load_transcript
+
+    return make_script(load_transcript(path), seed=seed)
+
+
+@functools.lru_cache(maxsize=8)
+def source_sentences(path: Path) -> list[str]:
+    from voicer.ingest import load_transcript
+
+    tr = load_transcript(path)
+    text = "\n".join(s.text for s in tr.segments if s.kind == "speech" and content_chars(s.text))
+    return split_sentences(text, tr.language)
+
+
+def template_words(language: str) -> set[str]:
+    b = bank(language)["bridges"]
+    lines = [t for k in ("question", "react", "rephrase", "chapter") for t in b[k]]
+    return {
+        w.lower()
+        for t in lines
+        for w in content_words(t.replace("{kw}", " ").replace("{topic}", " "), language)
+    }
+
+
+def names_next(bridge: Turn, following: Turn | None, language: str) -> bool:
+    """True when the bridge line names a keyword that the following content turn says."""
+    if following is None:
+        return False
+    skip = template_words(language)
+    nxt = spoken_text(following.text).lower()
+    return any(w.lower() in nxt for w in content_words(bridge.text, language) if w.lower() not in skip)
+
+
+def stats(script: Script) -> dict[str, float]:
+    """Share of bridges naming the next turn's keyword, each host's share of words, added words."""
+    turns = [t for _, _, t in script.turns()]
+    bridges = [(i, t) for i, t in enumerate(turns) if t.bridge]
+    named = 0
+    for i, t in bridges:
+        following = next((u for u in turns[i + 1 :] if not u.bridge), None)
+        named += names_next(t, following, script.language)
+    words: Counter[str] = Counter()
+    for t in turns:
+        words[t.speaker] += word_count(t.text)
+    total = sum(words.values())
+    added = sum(word_count(t.text) for _, t in bridges)
+    out = {"named": named / len(bridges) if bridges else 0.0, "added": added / (total - added)}
+    for h in script.hosts:
+        out[h.id] = words[h.id] / total
+    return out
+
+
+SOLO = [pytest.param(MONOLOGUE, marks=needs_shared, id="monologue"), pytest.param(ENGLISH, id="english")]
+
+
+@pytest.mark.parametrize("path", SOLO)
+def test_every_source_sentence_once_in_order_and_turns_hold_whole_sentences(path: Path) -> None:
+    script = script_for(path)
+    content = [t for _, _, t in script.turns() if not t.bridge]
+    sentences = source_sentences(path)
+    assert "".join(content_chars(t.text) for t in content) == "".join(content_chars(s) for s in sentences)
+    # A turn starts and ends at a sentence boundary: the sentence list cut into turns,
+    # except a sentence too long for one turn, which stays with one host.
+    joined = [content_chars(t.text) for t in content]
+    k = 0
+    for i, chars in enumerate(joined):
+        piece = content_chars(sentences[k])
+        if chars == piece[: len(chars)] and len(chars) < len(piece):
+            # The start of an over-long sentence: its other pieces follow, by the same host.
+            rest, j = piece[len(chars) :], i + 1
+            while rest:
+                assert content[j].speaker == content[i].speaker, "a host continued the other's sentence"
+                assert rest.startswith(joined[j])
+                rest, j = rest[len(joined[j]) :], j + 1
+            continue
+        if k < len(sentences) and chars.startswith(piece):
+            while chars:
+                assert chars.startswith(content_chars(sentences[k])), (chars[:40], sentences[k])
+                chars = chars[len(content_chars(sentences[k])) :]
+                k += 1
+
+
+@pytest.mark.parametrize("path", SOLO)
+def test_hosts_share_the_words_added_lines_stay_small_and_bridges_name_the_next_topic(path: Path) -> None:
+    script = script_for(path)
+    s = stats(script)
+    for h in script.hosts:
+        assert 0.40 <= s[h.id] <= 0.60, s
+    assert 0 < s["added"] < 0.15, s
+    assert s["named"] >= 0.5, s
+
+
+@pytest.mark.parametrize("path", SOLO)
+def test_no_bridge_line_repeats_within_ten_turns_and_chapters_open_with_their_topic(path: Path) -> None:
+    script = script_for(path)
+    turns = [t for _, _, t in script.turns()]
+    for i, t in enumerate(turns):
+        if t.bridge:
+            assert t.text not in [u.text for u in turns[max(0, i - 10) : i]], t.text
+    body = [c for c in script.chapters if c.title not in ("开场", "结尾", "Introduction", "Wrap-up")]
+    for chapter in body[1:] if body and script.chapters[0] is body[0] else body:
+        opener = chapter.turns[0]
+        assert opener.bridge and chapter.title in opener.text, (chapter.title, opener.text)
+    # The closing recap names the chapter titles.
+    recap = [t for t in turns if t.bridge and all(c.title in t.text for c in body)]
+    assert recap or len(body) < 2
+
+
+def test_the_host_takes_the_name_the_transcript_gives() -> None:
+    assert host_name(["大家好，这里是最佳拍档，我是大飞"], "zh") == "大飞"
+    assert host_name(["我是说这个问题很难"], "zh") is None
+    assert host_name(["hello everyone I'm Dana and today we look at"], "en") == "Dana"
+    lines = ["大家好，我是小林。", "今天聊聊开源模型。"] * 5
+    script = make_script(Transcript([Segment(x) for x in lines], language="zh"))
+    assert script.hosts[0].id == "小林" and script.hosts[1].id == "主持人乙"
+    plain = make_script(Transcript([Segment("今天聊聊开源模型。")] * 6, language="zh"))
+    assert [h.id for h in plain.hosts] == ["主持人甲", "主持人乙"]
+
+
+@needs_shared
+def test_the_monologue_host_is_dafei() -> None:
+    script = script_for(MONOLOGUE)
+    assert script.hosts[0].id == "大飞"
+    assert script.chapters[0].turns[0].speaker == "大飞"
+
+
+def test_deterministic_per_seed() -> None:
+    a, b = script_for(ENGLISH, 0), script_for(ENGLISH, 3)
+    assert a == make_script(_load(ENGLISH), seed=0)
+    assert a != b
+
+
+def _load(path: Path) -> Transcript:
+    from voicer.ingest import load_transcript
+
+    return load_transcript(path)
+
+
+# ------------------------------------------------------------------ item 5: never cut a word
+
+
+def test_long_cue_is_cut_between_words_never_inside_one() -> None:
+    words = [f"industries{i}" if i % 7 == 0 else "impacted" for i in range(120)]
+    cue = " ".join(words)
+    pieces = split_long(cue, "en", 40)
+    assert len(pieces) >= 3 and " ".join(pieces).split() == words
+    zh = "莫言的书房里有很多关于人工智能的书籍" * 12
+    from voicer.script.data import jieba
+
+    cuts = split_long(zh, "zh", 50)
+    assert "".join(cuts) == zh and len(cuts) >= 4
+    pos, bounds = 0, set()
+    for w in jieba().lcut(zh):
+        pos += len(w)
+        bounds.add(pos)
+    offset = 0
+    for c in cuts[:-1]:
+        offset += len(c)
+        assert offset in bounds, (c[-4:], offset)
+
+
+def test_a_long_english_cue_is_never_split_inside_a_word_between_hosts() -> None:
+    cue = " ".join(["the impact of open models on industries is generated by teams"] * 20)
+    tr = Transcript([Segment(cue + "."), Segment("That is all.")], language="en")
+    content = [t for _, _, t in make_script(tr).turns() if not t.bridge]
+    vocabulary = set(cue.split()) | {"That", "is", "all"}
+    for t in content:
+        assert set(re.findall(r"[A-Za-z]+", t.text)) <= vocabulary, t.text
+    said = [w for t in content for w in re.findall(r"[A-Za-z]+", t.text)]
+    assert said == cue.split() + ["That", "is", "all"]

@@ -1,0 +1,198 @@
+"""The turn pool (voicer/engines/pool.py) and several scripts rendered at once: the pool
+is chosen from the engine's traits, a crash fails only its turn, cancel stops new work,
+any pool can be plugged in, and identical turns across episodes are spoken once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from helpers import MONOLOGUE
+
+from voicer.engines import load_voices
+from voicer.engines.offline import OfflineEngine
+from voicer.engines.pool import (
+    InProcessPool,
+    ProcessPool,
+    TurnJob,
+    open_pool,
+    pool_kind,
+    run_job,
+)
+from voicer.model import Chapter, Host, Script, Turn
+from voicer.synth import RenderSettings, render_scripts, synthesize_script
+
+
+@pytest.fixture(scope="module")
+def voices():
+    return load_voices()
+
+
+def _lines(n: int) -> list[str]:
+    return [ln.strip() for ln in MONOLOGUE.read_text(encoding="utf-8").splitlines() if ln.strip()][:n]
+
+
+def _script(lines: list[str], title: str = "节目") -> Script:
+    turns = [Turn("A" if i % 2 == 0 else "B", ln) for i, ln in enumerate(lines)]
+    hosts = [Host("A", "甲", "zh-female-1"), Host("B", "乙", "zh-male-1")]
+    return Script(title, "zh", hosts, [Chapter("一", turns)])
+
+
+def _jobs(voices, texts: list[str]) -> list[TurnJob]:
+    voice = voices["zh-female-1"]
+    return [
+        TurnJob(key=f"k{i}", chunks=(t,), voice=voice, language="zh", index=i) for i, t in enumerate(texts)
+    ]
+
+
+class _Steady(OfflineEngine):
+    """The offline engine declared deterministic in any process (workers keep it loaded)."""
+
+    traits = replace(OfflineEngine.traits, determinism="always")
+
+
+class _OnGpu(OfflineEngine):
+    traits = replace(OfflineEngine.traits, uses_gpu=True, keeps_model_loaded=True, preferred_workers=1)
+
+
+class _Crashing(_Steady):
+    def __init__(self, crash_on: str) -> None:
+        super().__init__()
+        self.crash_on = crash_on
+
+    def synthesize(self, text, voice, language):
+        if self.crash_on in text:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return super().synthesize(text, voice, language)
+
+
+def test_the_pool_is_chosen_from_traits_not_names():
+    assert pool_kind(OfflineEngine(), 2) == "fresh-process"  # determinism="fresh-process"
+    assert pool_kind(OfflineEngine(), 1) == "fresh-process"  # still a fresh fork per turn
+    assert pool_kind(_Steady(), 2) == "workers"
+    assert pool_kind(_Steady(), 1) == "in-process"
+    assert pool_kind(_OnGpu(), 4) == "in-process"  # one model kept busy on the accelerator
+    assert pool_kind(OfflineEngine(), 2, isolate=False) == "workers"
+    assert isinstance(open_pool(_OnGpu(), workers=4), InProcessPool)
+    pool = open_pool(OfflineEngine(), workers=8, jobs=3)
+    assert isinstance(pool, ProcessPool) and pool.workers == 3  # never more workers than turns
+
+
+def test_every_pool_gives_the_same_samples_for_a_fresh_process_engine(voices):
+    texts = _lines(4)
+    jobs = _jobs(voices, texts)
+    engine = OfflineEngine()
+    alone = [run_job(engine, job, isolate=True) for job in jobs]
+    with open_pool(engine, workers=2) as pool:
+        pooled = {r.job.key: r for r in pool.run(jobs)}
+    for res in alone:
+        assert res.ok and np.array_equal(res.samples, pooled[res.job.key].samples)
+
+
+def test_a_crashing_worker_fails_only_its_turn(voices):
+    texts = _lines(5)
+    engine = _Crashing(texts[2][:6])
+    with open_pool(engine, workers=2) as pool:
+        results = {r.job.index: r for r in pool.run(_jobs(voices, texts))}
+    assert sorted(results) == [0, 1, 2, 3, 4]
+    assert not results[2].ok and "died" in results[2].error
+    assert all(results[i].ok and results[i].samples.size for i in (0, 1, 3, 4))
+
+
+def test_cancel_starts_no_new_turns(voices):
+    jobs = _jobs(voices, _lines(6))
+    pool = InProcessPool(_Steady())
+    run = pool.run(jobs)
+    got = []
+    for res in run:
+        got.append(res)
+        run.cancel()
+    assert len(got) == 1
+
+
+class _CountingPool:
+    """Another pool plugged into render (as a Ray pool would be), counting the jobs it gets.
+    (Not an in-process fork: this test process has spoken with eSpeak before, and a fork
+    inherits that state.)"""
+
+    kind = "counting"
+    workers = 2
+
+    def __init__(self, engine) -> None:
+        self.inner = open_pool(engine, workers=2)
+        self.seen: list[TurnJob] = []
+        self.closed = False
+
+    def run(self, jobs):
+        jobs = list(jobs)
+        self.seen += jobs
+        return self.inner.run(jobs)
+
+    def close(self) -> None:
+        self.inner.close()
+        self.closed = True
+
+
+def test_several_scripts_share_one_pool_and_identical_turns_are_spoken_once(tmp_path, voices):
+    lines = _lines(6)
+    first, second = _script(lines[:4], "一"), _script(lines[2:6], "二")  # turns 3-4 equal 1-2 of the other
+    second.chapters[0].turns = [Turn(t.speaker if i >= 2 else "AB"[i % 2], t.text)
+                                for i, t in enumerate(second.chapters[0].turns)]
+    # The same text by the same host makes the same key whichever episode it is in.
+    second.chapters[0].turns[0] = Turn("A", lines[2])
+    second.chapters[0].turns[1] = Turn("B", lines[3])
+    pool = _CountingPool(OfflineEngine())
+    events = []
+    outcomes = render_scripts(
+        [first, second], engine=OfflineEngine(), voices=voices, pool=pool,
+        settings=RenderSettings(cache_dir=tmp_path), progress=events.append,
+    )
+    assert [len(o.audio) for o in outcomes] == [4, 4]
+    assert len(pool.seen) == 6 and not pool.closed  # 8 turns, 2 shared; the caller's pool stays open
+    assert outcomes[0].synthesized + outcomes[1].synthesized == 6
+    assert outcomes[0].pool == "counting"
+    assert {e.episode for e in events if e.kind == "turn"} == {0, 1}
+    assert np.array_equal(outcomes[0].audio[2].samples, outcomes[1].audio[0].samples)
+    pool.close()
+    # Each episode alone gives the same audio as in the batch.
+    alone = synthesize_script(second, engine=OfflineEngine(), voices=voices, cache_dir=tmp_path / "alone")
+    for a, b in zip(alone.audio, outcomes[1].audio, strict=True):
+        assert np.array_equal(a.samples, b.samples)
+
+
+def test_workers_start_from_an_unguarded_script_and_from_stdin(tmp_path):
+    """Worker processes never re-import the caller's __main__: a script without a
+    `__main__` guard, or one read from stdin, renders with workers (spawn alone would
+    run it again in every worker, or fail to find '<stdin>')."""
+    program = textwrap.dedent(
+        f"""
+        import sys
+        from voicer.engines import load_voices
+        from voicer.model import Chapter, Host, Script, Turn
+        from voicer.synth import synthesize_script
+        print("main ran", file=sys.stderr)
+        lines = {_lines(4)!r}
+        turns = [Turn("AB"[i % 2], t) for i, t in enumerate(lines)]
+        script = Script("t", "zh", [Host("A", "A", "zh-female-1"), Host("B", "B", "zh-male-1")],
+                        [Chapter("c", turns)])
+        out = synthesize_script(script, engine="offline", voices=load_voices(),
+                                cache_dir={str(tmp_path / "c")!r}, workers=2)
+        print(out.synthesized, out.workers, out.pool, len(out.failed))
+        """
+    )
+    path = tmp_path / "unguarded.py"
+    path.write_text(program, encoding="utf-8")
+    for args, stdin in (([str(path)], None), (["-"], program)):
+        res = subprocess.run(
+            [sys.executable, *args], input=stdin, capture_output=True, text=True, timeout=180
+        )
+        assert res.returncode == 0, res.stderr
+        assert res.stderr.count("main ran") == 1
+        reused_or_new = res.stdout.split()
+        assert reused_or_new[1:] == ["2", "fresh-process", "0"] or reused_or_new[0] == "0"

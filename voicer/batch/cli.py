@@ -1,0 +1,109 @@
+"""The `voicer batch` command (registered in voicer/cli.py). Only typer is imported here;
+the run itself loads inside the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def batch(
+    source: Annotated[
+        Path, typer.Argument(help="Folder of transcripts, or a .csv/.toml manifest listing them.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for every episode.")] = Path(
+        "episodes"
+    ),
+    engine: Annotated[str, typer.Option("--engine", help="auto, offline or coqui.")] = "auto",
+    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps.")] = "auto",
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", help="Turns synthesized at once (Ray: actors).")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Turn cache folder.")] = None,
+    voices_dir: Annotated[
+        list[Path] | None, typer.Option("--voices-dir", help="Extra folder of voice presets (repeatable).")
+    ] = None,
+    lexicon: Annotated[
+        list[Path] | None, typer.Option("--lexicon", help="Extra pronunciation lexicon (repeatable).")
+    ] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Run turns on Ray actors (a local Ray).")] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Join this Ray cluster (host:6379, ray://host:10001, auto)."),
+    ] = None,
+    shared_cache: Annotated[
+        Path | None,
+        typer.Option("--shared-cache", help="Ray: actors write turns to this folder every node sees."),
+    ] = None,
+    group_size: Annotated[
+        int, typer.Option("--group-size", help="Episodes whose turns are scheduled together.")
+    ] = 8,
+    force: Annotated[bool, typer.Option("--force", help="Render episodes the state says are done.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    lufs: Annotated[float | None, typer.Option("--lufs", help="Loudness target.")] = None,
+    bitrate: Annotated[int, typer.Option("--bitrate", help="MP3 bitrate in kbps.")] = 128,
+    show: Annotated[str | None, typer.Option("--show", help="Show name (tags; default feed title).")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Podcast title for the feed.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Public URL of the output folder: writes feed.xml.")
+    ] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Podcast author (itunes:author).")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Owner email (itunes:owner).")] = None,
+    image: Annotated[str | None, typer.Option("--image", help="Cover image URL (.jpg/.png).")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="iTunes category.")] = None,
+    agree_coqui_license: Annotated[
+        bool, typer.Option("--agree-coqui-license", help="Accept XTTS v2's CPML licence.")
+    ] = False,
+) -> None:
+    """Render every episode of SOURCE into --out (resumable), then write the feed."""
+    from rich.console import Console
+
+    from voicer.export import ExportSettings
+    from voicer.mix import MixSettings
+    from voicer.synth import RenderSettings
+
+    from .progress import rich_batch_progress
+    from .runner import BatchSettings, run_batch
+
+    feed: dict[str, Any] | None = None
+    if base_url:
+        feed = {"title": title or show or "", "base_url": base_url}
+        extra = {"author": author, "owner_email": email, "image": image, "category": category}
+        feed.update({k: v for k, v in extra.items() if v is not None})
+    settings = BatchSettings(
+        render=RenderSettings(
+            engine=engine,
+            device=device,
+            voices_dir=tuple(voices_dir or ()),
+            lexicon=tuple(lexicon or ()),
+            cache_dir=cache_dir,
+            workers=workers,
+            agree_coqui_license=agree_coqui_license,
+        ),
+        mix=MixSettings(lufs=lufs),
+        export=ExportSettings(bitrate_kbps=bitrate, show=show),
+        ray=ray or ray_address is not None,
+        ray_address=ray_address,
+        shared_cache=shared_cache,
+        group_size=group_size,
+        force=force,
+        feed=feed,
+    )
+    err = Console(stderr=True, highlight=False)
+    with rich_batch_progress(err, quiet=quiet) as progress:
+        report = run_batch(source, out, settings, progress)
+    hours = sum(e.seconds for e in report.episodes if e.status != "failed") / 3600
+    err.print(
+        f"{len(report.episodes)} episodes: {report.count('done')} rendered, {report.count('skipped')} "
+        f"unchanged, {report.count('failed')} failed ({hours:.2f} h of audio, {report.elapsed:.1f} s, "
+        f"{report.workers} {report.pool} workers)",
+        markup=False,
+    )
+    for failed in report.failed:
+        err.print(f"  failed: {failed.name} ({failed.input}): {failed.message}", markup=False)
+    if report.feed:
+        err.print(f"Wrote {report.feed}", markup=False)
+    if report.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,430 @@
+"""Punctuation restoration for unpunctuated text (subtitle lines, ASR output), in linear time.
+
+The text is cut into words (jieba for Chinese, whitespace words for English); a boundary can
+only fall *between* two words, never inside a jieba word or a Latin word or number. Line breaks
+and spaces between Chinese characters are weak hints, not boundaries.
+
+Each gap between two words gets a clause score from cues that need no model (all weights and
+word lists in ``data/<lang>.toml``, ``[punctuate]``): the part of speech of the words on both
+sides (jieba's dictionary tags: a conjunction or pronoun after the gap opens a clause, a
+preposition or 的 before it never ends one), discourse markers (但是/所以/其实...), sentence-final
+particles (吧/呢/吗/啊, 了 at the end), the line-break hint, and the clause's length so far.
+A left-to-right pass with a short look-ahead places clause boundaries (a gap wins when no gap
+within the next few words scores higher), so the cost is linear in the input. Each clause
+boundary then becomes a sentence end when its sentence score (particles, discourse markers,
+sentence length) passes a threshold. A question (吗/呢 at the end, a leading question word)
+ends with "？".
+
+Only punctuation (and, in Chinese, the removal of line breaks and spaces between Chinese
+characters) is ever changed: letters, digits and Han characters come out unchanged and in order.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .data import bank, bank_language
+
+_MARKER = r"\[[^\[\]\n]*\]"
+_CLOSERS = '”’"」』）)'
+# Existing punctuation: sentence ends (with closing quotes), clause marks, markers, spaces.
+_ATOM_RE = re.compile(
+    rf"(?P<marker>{_MARKER})"
+    rf"|(?P<end>(?:[。！？…]+|[.!?]+(?=[\s{_CLOSERS}\[]|$))[{_CLOSERS}]*)"
+    r"|(?P<clause>[，、；：—]+|[,;:](?=\s|$)|\s+-+(?=\s)|[“‘「『（(《])"
+    r"|(?P<space>\s+)"
+)
+_LATIN = re.compile(r"[A-Za-z0-9]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# A Latin word or number, never cut (Llama-3.1, GPT-4o, 2024-07-24, it's).
+_LATIN_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[.'’\-+#%_/][A-Za-z0-9]+)*[+#%]?")
+_EN_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[.'’\-+#%_/][A-Za-z0-9]+)*|\S")
+_CONTENT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]")
+
+
+@dataclass(slots=True)
+class Tok:
+    """One word (kind "w"), marker ("m") or existing punctuation ("c" clause, "e" sentence end)."""
+
+    text: str
+    kind: str
+    space: str = ""  # written before the token
+    hint: bool = False  # a line break or a space between Chinese characters came before it
+    mark: str = ""  # punctuation added after a word: "，", "。" or "？" (", ", ". ", "? " in English)
+
+
+@functools.lru_cache(maxsize=1)
+def _tags() -> dict[str, str]:
+    """jieba's dictionary part-of-speech tags (a plain lookup: no tagging pass)."""
+    import jieba.posseg
+
+    from .data import jieba as _jieba
+
+    _jieba()
+    return jieba.posseg.dt.word_tag_tab
+
+
+def _needs_space(left: str, right: str) -> bool:
+    return bool(_LATIN.match(left[-1:]) or _LATIN.match(right[:1])) and not (
+        _HAN.match(left[-1:]) and _HAN.match(right[:1])
+    )
+
+
+def _words(text: str, language: str) -> list[tuple[str, int]]:
+    """(word, offset) of a run of text with no punctuation, markers or line breaks."""
+    if language == "en":
+        return [(m.group(0), m.start()) for m in _EN_WORD_RE.finditer(text)]
+    from .data import jieba as _jieba
+
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for w in _jieba().lcut(text, HMM=False):
+        out.append((w, pos))
+        pos += len(w)
+    # Merge pieces of one Latin word or number that jieba cut (GPT / - / 4o).
+    protected = [(m.start(), m.end()) for m in _LATIN_WORD_RE.finditer(text) if m.end() - m.start() > 1]
+    if not protected:
+        return [(w, o) for w, o in out if w.strip()]
+    merged: list[tuple[str, int]] = []
+    k = 0
+    for w, o in out:
+        while k < len(protected) and protected[k][1] <= o:
+            k += 1
+        inside = k < len(protected) and protected[k][0] < o < protected[k][1]
+        if inside and merged and merged[-1][1] >= protected[k][0]:
+            merged[-1] = (merged[-1][0] + w, merged[-1][1])
+        else:
+            merged.append((w, o))
+    return [(w, o) for w, o in merged if w.strip()]
+
+
+def tokenize(text: str, language: str, stats: dict[str, int] | None = None) -> list[Tok]:
+    """Words, markers and existing punctuation of `text`, with the line-break hints.
+    `stats` (when given) receives "breaks" (weak breaks between words) and "in_word" (those
+    that fell inside a word: a sign that the lines were cut anywhere)."""
+    language = bank_language(language)
+    stats = {} if stats is None else stats
+    stats.setdefault("breaks", 0)
+    stats.setdefault("in_word", 0)
+    en = language == "en"
+    toks: list[Tok] = []
+    run: list[str] = []  # text pieces of the current run, joined across weak breaks
+    hints: list[int] = []  # offsets in the joined run where a break was
+    size = [0]  # length of the joined run so far
+    pending_space = ""
+
+    def flush() -> None:
+        nonlocal pending_space
+        joined = "".join(run)
+        if joined:
+            hint_set = set(hints)
+            words = _words(joined, language)
+            starts = {o for _, o in words} | {o + 1 for w, o in words if joined[o : o + 1] == " "}
+            stats["breaks"] += len(hint_set)
+            stats["in_word"] += len(hint_set - starts - {len(joined)})
+            for w, o in words:
+                space = ""
+                if o > 0 and joined[o - 1] == " ":
+                    space = " "
+                elif not toks or toks[-1].kind != "w":
+                    space = pending_space
+                    pending_space = ""
+                toks.append(Tok(w, "w", space, hint=o in hint_set))
+        run.clear()
+        hints.clear()
+        size[0] = 0
+
+    pos = 0
+    for m in _ATOM_RE.finditer(text):
+        if m.start() > pos:
+            run.append(text[pos : m.start()])
+            size[0] += m.start() - pos
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "space":
+            here = size[0]
+            prev = run[-1][-1:] if run else ""
+            nxt = text[m.end() : m.end() + 1]
+            if run and nxt and not _ATOM_RE.match(text, m.end()):
+                spaced = en or _needs_space(prev, nxt)
+                if spaced:
+                    run.append(" ")
+                    size[0] += 1
+                # A line break is a hint; so is a space between Chinese characters (captions).
+                if "\n" in m.group(0) or not spaced:
+                    hints.append(here + (1 if spaced else 0))
+            else:
+                pending_space = " " if en else ""
+            continue
+        flush()
+        tok_kind = {"marker": "m", "end": "e", "clause": "c"}[kind or "clause"]
+        raw = m.group(0)
+        toks.append(
+            Tok(raw.strip() if tok_kind == "c" else raw, tok_kind, " " if en and tok_kind == "m" else "")
+        )
+    if pos < len(text):
+        run.append(text[pos:])
+    flush()
+    return toks
+
+
+def hint_weight(stats: dict[str, int], t: dict[str, Any]) -> float:
+    """How much a line break counts: captions cut at pauses rarely break a word, lines cut at a
+    fixed width often do, and then their breaks say nothing."""
+    if stats.get("breaks", 0) < 5:
+        return float(t["hint_reliable"])  # too few lines to tell: trust them, as most captions deserve
+    rate = stats["in_word"] / stats["breaks"]
+    lo, hi = t["hint_clean_rate"], t["hint_noisy_rate"]
+    share = min(1.0, max(0.0, (hi - rate) / (hi - lo)))
+    return float(t["hint"] + share * (t["hint_reliable"] - t["hint"]))
+
+
+def _table(language: str) -> dict[str, Any]:
+    return bank(language)["punctuate"]
+
+
+def _tag(word: str, language: str) -> str:
+    if language == "en":
+        return ""
+    if _LATIN.match(word):
+        return "x" if not word[:1].isdigit() else "m"
+    return _tags().get(word, "?")
+
+
+def _length(word: str, language: str) -> int:
+    if language == "en":
+        return 1
+    return len(_HAN.findall(word)) + (1 if _LATIN.search(word) else 0)
+
+
+def compounds(words: list[str]) -> set[tuple[str, str]]:
+    """Word pairs that the text always uses together (扎克+伯格, 莫+言): names jieba does
+    not know, which must not be cut."""
+    from collections import Counter
+
+    pairs = Counter(zip(words, words[1:], strict=False))
+    singles = Counter(words)
+    return {
+        (a, b)
+        for (a, b), n in pairs.items()
+        if n >= 2 and n >= 0.8 * singles[a] and n >= 0.8 * singles[b] and len(a + b) <= 6
+    }
+
+
+def _gap_scores(
+    words: list[Tok], language: str, t: dict[str, Any], glued: set[tuple[str, str]]
+) -> tuple[list[float], list[float]]:
+    """Clause and sentence cue scores for the gap before each word (index 0 unused)."""
+    en = language == "en"
+    low = [w.text.lower() for w in words] if en else [w.text for w in words]
+    tags = [_tag(w.text, language) for w in words]
+    prev_tag, next_tag = t["prev_tag"], t["next_tag"]
+    finals, starts = set(t["final_words"]), set(t["start_words"])
+    subjects = set(t["subject_words"])
+    cont_end, cont_start = set(t["continue_ends"]), set(t["continue_starts"])
+    sent_finals, sent_starts = t["sentence_final_words"], t["sentence_start_words"]
+    topics = [p.lower() for p in bank(language)["chapters"]["cue_contains"]]
+    topic_heads = {p[:1] for p in topics}
+    clause = [0.0] * len(words)
+    sentence = [0.0] * len(words)
+    for i in range(1, len(words)):
+        a, b = low[i - 1], low[i]
+        s = t["hint"] if words[i].hint else 0.0
+        s += prev_tag.get(tags[i - 1], prev_tag.get(tags[i - 1][:1], 0.0))
+        s += next_tag.get(tags[i], next_tag.get(tags[i][:1], 0.0))
+        if b in subjects:
+            s += t["subject_bonus"]
+        if a in finals:
+            s += t["final_bonus"]
+        if b in starts:
+            s += t["start_bonus"]
+        if a in cont_end:
+            s -= t["continue_penalty"]
+        if b in cont_start:
+            s -= t["continue_penalty"]
+        if tags[i - 1] in "xm" and tags[i] in "xm" and tags[i - 1] and tags[i]:
+            s -= t["glued_penalty"]  # a Latin phrase (H100 GPU, Llama 3)
+        if (a, b) in glued or (
+            not en and (tags[i - 1] == "?" or tags[i] == "?") and min(len(a), len(b)) == 1
+        ):
+            s -= t["glued_penalty"]  # probably one name or word that jieba does not know
+        clause[i] = s
+        sentence[i] = (
+            sent_finals.get(a, 0.0) + sent_starts.get(b, 0.0) + t["sentence_next_tag"].get(tags[i][:1], 0.0)
+        )
+        if b[:1] in topic_heads and any(
+            " ".join(low[i : i + 4]).replace(" " if not en else "\0", "").startswith(p) for p in topics
+        ):
+            clause[i] += t["topic_bonus"]  # "下一个话题", "moving on": a new topic starts here
+            sentence[i] += t["topic_bonus"]
+    return clause, sentence
+
+
+def _place(
+    words: list[Tok], language: str, t: dict[str, Any], glued: set[tuple[str, str]], sent_len: int = 0
+) -> int:
+    """Set `mark` on the words after which a clause or sentence ends (linear pass); `sent_len`:
+    length of the sentence before this run of words. Returns the open sentence's length."""
+    if len(words) < 2:
+        return sent_len + sum(_length(w.text, language) for w in words)
+    clause, sentence = _gap_scores(words, language, t, glued)
+    sizes = [_length(w.text, language) for w in words]
+    lo, target, hi = t["clause_min"], t["clause_target"], t["clause_max"]
+    s_target, s_max = t["sentence_target"], t["sentence_max"]
+    ahead = t["lookahead"]
+    cut = [False] * len(words)
+    cut[0] = True  # an existing mark or the run start precedes word 0
+
+    def value(i: int, length: int) -> float:
+        if length < lo and clause[i] < t["strong"]:
+            return -1e9
+        return clause[i] + t["length_weight"] * (length - target)
+
+    n = len(words)
+    i, length = 1, sizes[0]
+    best, best_score = 0, -1e9  # the best gap of the current clause so far
+    while i < n:
+        v = value(i, length)
+        if v > -1e9 and clause[i] > best_score:
+            best, best_score = i, clause[i]
+        take = v > t["threshold"]
+        if take:
+            # A gap with a clearly better cue within the next few words wins.
+            ln = length
+            for j in range(i + 1, min(n, i + 1 + ahead)):
+                ln += sizes[j - 1]
+                if ln > hi:
+                    break
+                if clause[j] > clause[i] + t["margin"]:
+                    take = False
+                    break
+        if not take and length + sizes[i] > hi:
+            # Too long: cut at the best gap seen in this clause and go on from there.
+            if best > 0 and not cut[best]:
+                i = best
+            take = True
+        if take:
+            cut[i] = True
+            length = 0
+            best, best_score = 0, -1e9
+        length += sizes[i]
+        i += 1
+    # Sentence ends among the clause boundaries.
+    for i in range(1, n):
+        sent_len += sizes[i - 1]
+        if not cut[i]:
+            continue
+        cue = clause[i] - (t["hint"] if words[i].hint else 0.0)
+        v = (
+            cue * t["sentence_clause_weight"]
+            + sentence[i]
+            + t["sentence_length_weight"] * (sent_len - s_target)
+        )
+        end = v > t["sentence_threshold"] or sent_len + sizes[i] > s_max
+        words[i - 1].mark = "." if end else ","
+        if end:
+            sent_len = 0
+    return sent_len + sizes[-1]
+
+
+def restore(text: str, language: str) -> list[str]:
+    """Sentences of `text` with punctuation restored where it has none."""
+    import gc
+
+    # Hundreds of thousands of small objects: the cyclic collector would rescan them over and
+    # over (they hold no cycles), which makes long inputs superlinear.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _restore(text, language)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _restore(text: str, language: str) -> list[str]:
+    language = bank_language(language)
+    t = _table(language)
+    stats: dict[str, int] = {}
+    toks = tokenize(text, language, stats)
+    t = {**t, "hint": hint_weight(stats, t)}
+    glued = compounds([w.text for w in toks if w.kind == "w"])
+    # Runs of words between existing punctuation get boundaries placed.
+    run: list[Tok] = []
+    sent_len = 0
+    for tok in [*toks, Tok("", "e")]:
+        if tok.kind == "w":
+            run.append(tok)
+        elif tok.kind in "ce":
+            sent_len = _place(run, language, t, glued, sent_len)
+            if tok.kind == "e":
+                sent_len = 0
+            run = []
+    return _sentences(toks, language, t)
+
+
+def _is_question(words: list[str], language: str, t: dict[str, Any]) -> bool:
+    if not words:
+        return False
+    if language == "en":
+        # "What do you think", "Do you...": a wh-word before an auxiliary, or an inverted auxiliary.
+        ws = [w.lower() for w in words[:3]]
+        aux, wh = t["question_aux"], t["question_starts"]
+        return (ws[0] in wh and any(w in aux for w in ws[1:3])) or (
+            ws[0] in aux and len(ws) > 1 and ws[1] in t["question_subjects"]
+        )
+    return words[-1] in t["question_finals"] or words[0] in t["question_starts"]
+
+
+def _sentences(toks: list[Tok], language: str, t: dict[str, Any]) -> list[str]:
+    en = language == "en"
+    out: list[str] = []
+    buf = ""
+    clause_words: list[str] = []
+    sent_words: list[str] = []
+    pending_end = False
+
+    def close(mark: str) -> None:
+        nonlocal buf, sent_words, clause_words
+        if mark:
+            question = _is_question(clause_words, language, t) or _is_question(sent_words[:1], language, t)
+            buf = buf.rstrip() + (("?" if question else ".") if en else ("？" if question else "。"))
+        out.append(buf.strip())
+        buf, sent_words, clause_words = "", [], []
+
+    for k, tok in enumerate(toks):
+        if pending_end and tok.kind == "w":
+            out.append(buf.strip())
+            buf, sent_words, clause_words = "", [], []
+            pending_end = False
+        space = tok.space if buf else ""
+        if not en and buf.endswith(("，", "。", "？")):
+            space = ""
+        if tok.kind == "w":
+            buf += space + tok.text
+            sent_words.append(tok.text)
+            clause_words.append(tok.text)
+            if tok.mark == ",":
+                nxt = toks[k + 1] if k + 1 < len(toks) else None
+                if nxt is None or nxt.kind == "w":
+                    buf += "," if en else "，"
+                clause_words = []
+            elif tok.mark == ".":
+                question = _is_question(clause_words, language, t) or _is_question(
+                    sent_words[:1], language, t
+                )
+                buf += ("?" if question else ".") if en else ("？" if question else "。")
+                pending_end = True
+        elif tok.kind == "e":
+            buf += tok.text
+            pending_end = True
+        else:
+            buf += space + tok.text
+            if tok.kind == "c":
+                clause_words = []
+    if buf.strip():
+        close("" if pending_end or not sent_words else ".")
+    return [s for s in out if _CONTENT.search(s) or s]
