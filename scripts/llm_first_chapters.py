@@ -62,7 +62,7 @@ def main() -> None:
         for line in lines:
             print("  " + line)
         for chapter in first.chapters:
-            head = chapter.notes[0] if chapter.notes else ""
+            head = next((n for n in chapter.notes if n.startswith("LLM writer:")), "")
             used = "rules" if "rules writer" in head else "free" if "free mode" in head else "grounded"
             counts[used] += 1
         ratio = llm_s / rules_s

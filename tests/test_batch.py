@@ -11,6 +11,7 @@ import pytest
 
 from voicer.batch import BatchError, BatchSettings, load_catalogue, run_batch
 from voicer.batch.state import LOCK_NAME, STATE_NAME, FolderLock
+from voicer.mix import MixSettings
 from voicer.synth import RenderSettings
 
 DATA = Path(__file__).parent / "data" / "batch"
@@ -73,12 +74,16 @@ def test_resume_skips_unchanged_episodes_and_redoes_edited_ones(catalogue: tuple
     again = run_batch(src, out, _settings(tmp))
     assert [e.status for e in again.episodes] == ["skipped"] * 3
     assert {n: (out / f"{n}.mp3").stat().st_mtime_ns for n in NAMES} == before
-    # Edit one input; change a setting that alters another episode's files... all of them here.
+    # An edited input is rendered again, alone.
     (src / "beta.zh.txt").write_text("大家好。今天只说一句话。\n", encoding="utf-8")
     edited = run_batch(src, out, _settings(tmp))
     assert [e.status for e in edited.episodes] == ["skipped", "done", "skipped"]
     assert (out / "beta.zh.mp3").stat().st_mtime_ns != before["beta.zh"]
-    louder = run_batch(src, out, _settings(tmp, mix=__import__("voicer.mix").mix.MixSettings(lufs=-17.0)))
+    indexed = run_batch(src, out, _settings(tmp, feed=FEED, index=True))
+    assert indexed.count("skipped") == 3 and indexed.index == out / "index.html"
+    page = indexed.index.read_text(encoding="utf-8")
+    assert "feed.xml" in page and all(f"{n}.html" in page for n in NAMES)
+    louder = run_batch(src, out, _settings(tmp, mix=MixSettings(lufs=-17.0)))  # a setting: all again
     assert [e.status for e in louder.episodes] == ["done"] * 3
 
 
@@ -154,44 +159,55 @@ def test_outputs_never_overwrite_an_input(tmp_path: Path) -> None:
     assert status["alpha.en"].status == "done" and (folder / "alpha.en.txt").is_file()
 
 
-def test_cli_batch_exit_codes(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
+def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """`voicer ARGS` through voicer.cli.main (the edge that turns errors into exit codes)."""
     from voicer.cli import main
 
-    runner = CliRunner()
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    captured = capsys.readouterr()
+    return int(exit_.value.code or 0), captured.out + captured.err
+
+
+def test_cli_batch_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "out")
     args = [
         "batch",
         str(DATA),
         "-o",
-        str(tmp_path / "out"),
+        out,
         "--engine",
         "offline",
         "-q",
         "--cache-dir",
-        str(tmp_path / "cache"),
+        str(tmp_path / "c"),
         "-j",
         "2",
     ]
-    ok = runner.invoke(_entry(main), args)
-    assert ok.exit_code == 0, ok.output
-    assert "3 episodes: 3 rendered, 0 unchanged, 0 failed" in ok.output
+    code, text = _main(args, capsys)
+    assert code == 0, text
+    assert "3 episodes: 3 rendered, 0 unchanged, 0 failed" in text
+    code, text = _main(args, capsys)
+    assert code == 0 and "0 rendered, 3 unchanged" in text
     with FolderLock(tmp_path / "out"):
-        locked = runner.invoke(_entry(main), args)
-    assert locked.exit_code == 2
-    assert "Another voicer batch is writing" in locked.output and "Traceback" not in locked.output
-    missing = runner.invoke(
-        _entry(main), ["batch", str(tmp_path / "nowhere.csv"), "-o", str(tmp_path / "o2")]
+        code, text = _main(args, capsys)
+    assert code == 2 and "Another voicer batch is writing" in text and "Traceback" not in text
+    code, text = _main(["batch", str(tmp_path / "nowhere.csv"), "-o", str(tmp_path / "o2")], capsys)
+    assert code == 2 and "Cannot read the manifest" in text
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"input\n{DATA / 'alpha.en.txt'}\n{tmp_path / 'gone.txt'}\n", encoding="utf-8")
+    code, text = _main(
+        [
+            "batch",
+            str(bad),
+            "-o",
+            str(tmp_path / "o3"),
+            "--engine",
+            "offline",
+            "-q",
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ],
+        capsys,
     )
-    assert missing.exit_code == 2 and "Cannot read the manifest" in missing.output
-
-
-def _entry(main):  # noqa: ANN001, ANN202 - a click command that runs voicer.cli.main (the exit-code edge)
-    import click
-
-    @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-    @click.pass_context
-    def cmd(ctx: click.Context) -> None:
-        main(list(ctx.args))
-
-    return cmd
+    assert code == 1 and "1 rendered" in text and "1 failed" in text and "gone.txt" in text

@@ -128,3 +128,39 @@ def test_unreachable_ray_address_stops_before_any_work(tmp_path: Path) -> None:
         f"voicer: Cannot reach the Ray cluster at 127.0.0.1:{port}"
     )
     assert not out.exists()
+
+
+def test_when_retries_run_out_only_the_lost_turns_fail(local_ray: object) -> None:
+    from voicer.api import load_script
+    from voicer.engines import get_engine, load_voices
+    from voicer.synth.jobs import plan_jobs
+
+    voices, engine = load_voices(), get_engine("offline")
+    jobs = [j for j in plan_jobs(load_script(DATA / "alpha.en.txt"), engine, voices)[0] if j is not None]
+    jobs += [j for j in plan_jobs(load_script(DATA / "beta.zh.txt"), engine, voices)[0] if j is not None]
+    pool = raypool.RayPool(engine, workers=2, max_retries=0)
+    try:
+        pids = pool.actor_pids()
+        results = []
+        for result in pool.run(jobs):
+            if not results:
+                os.kill(pids[0], signal.SIGKILL)  # actor 0 still has turns queued; Ray may not restart it
+            results.append(result)
+    finally:
+        pool.close()
+    assert sorted(r.job.key for r in results) == sorted(j.key for j in jobs)  # every turn answered once
+    failed = [r for r in results if not r.ok]
+    assert failed and pool.lost == len(failed) < len(jobs)
+    assert all(r.error.startswith("the Ray worker was lost and retries ran out") for r in failed)
+
+
+def test_gpu_actors_ask_ray_for_a_gpu(local_ray: object) -> None:
+    """An engine on an accelerator gets one actor per GPU; a cluster without one is a clear error."""
+    from voicer.engines.base import EngineTraits
+
+    class GpuEngine:
+        name, device, note = "gpu-test", "cuda", ""
+        traits = EngineTraits(sample_rate=24000, keeps_model_loaded=True, uses_gpu=True)
+
+    with pytest.raises(raypool.BatchError, match="has none"):
+        raypool.RayPool(GpuEngine())  # type: ignore[arg-type]

@@ -139,13 +139,14 @@ def test_get_engine_names_and_errors(voices, monkeypatch, tmp_path):
         get_engine("festival")
     with pytest.raises(EngineError, match="Unknown device"):
         get_engine("offline", device="tpu")
-    # No Coqui model in an empty cache: auto falls back to offline and says why.
+    # No Coqui model in an empty cache: auto falls back to the embedded Kokoro and says why
+    # (tests/test_engines_kokoro.py: and to offline when Kokoro's packages are missing).
     monkeypatch.setenv("TTS_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     e = get_engine("auto", voices=voices)
-    assert e.name == "offline"
-    assert "offline" in e.note and ("not downloaded" in e.note or "not installed" in e.note)
+    assert e.name == "kokoro"
+    assert "Kokoro" in e.note and ("not downloaded" in e.note or "not installed" in e.note)
 
 
 def test_doctor_reports_offline_engine_ok():

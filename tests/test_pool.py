@@ -196,3 +196,31 @@ def test_workers_start_from_an_unguarded_script_and_from_stdin(tmp_path):
         assert res.stderr.count("main ran") == 1
         reused_or_new = res.stdout.split()
         assert reused_or_new[1:] == ["2", "fresh-process", "0"] or reused_or_new[0] == "0"
+
+
+def test_a_failed_turn_prints_as_a_sentence():
+    import io
+
+    from rich.console import Console
+
+    from voicer.cli_display import print_failures
+    from voicer.synth import TurnFailure
+
+    failure = TurnFailure(0, 2, "开场", "大家好" * 20, "refused to speak 'x'.")
+    assert str(failure).startswith('Chapter 1 ("开场"), turn 3 ("大家好')
+    assert str(failure).endswith("refused to speak 'x'.")
+    buf = io.StringIO()
+    print_failures([failure], Console(file=buf, width=200))
+    assert "TurnFailure(" not in buf.getvalue() and "turn 3" in buf.getvalue()
+
+
+def test_render_settings_refuse_nonsense_and_take_knobs_by_name(tmp_path, voices):
+    from voicer.errors import RenderError
+
+    with pytest.raises(RenderError, match="one worker or more"):
+        RenderSettings(workers=0)
+    assert RenderSettings(voices_dir="x").voices_dir == ("x",)  # not iterated letter by letter
+    out = synthesize_script(
+        _script(_lines(2)), engine="offline", voices=voices, cache_dir=tmp_path, workers=1, keep_going=True
+    )
+    assert out.synthesized == 2 and out.pool == "fresh-process"

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from helpers import MONOLOGUE
 
+from voicer.cli_display import rich_progress as make_rich_progress
 from voicer.engines import load_voices
 from voicer.engines.offline import OfflineEngine
 from voicer.errors import EngineError, RenderError, VoiceError
 from voicer.model import Chapter, Host, Script, Turn
-from voicer.cli_display import rich_progress as make_rich_progress
 from voicer.synth import ProgressEvent, TurnCache, plan, synthesize_script
 from voicer.text import prepare
 

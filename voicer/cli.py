@@ -21,7 +21,7 @@ from voicer.cli_llm import (
     WriterOpt,
     llm_kwargs,
 )
-from voicer.errors import VoicerError
+from voicer.errors import VoicerError, print_voicer_warnings
 
 app = typer.Typer(
     help="Re-voice transcripts as chaptered two-host podcast episodes (Mandarin and English).",
@@ -89,7 +89,7 @@ def render(
     llm_mode: LlmModeOpt = "grounded",
     llm_context: LlmContextOpt = 8192,
     llm_prompts: LlmPromptsOpt = None,
-    engine: Annotated[str, typer.Option("--engine", help="auto, offline or coqui.")] = "auto",
+    engine: Annotated[str, typer.Option("--engine", help="auto, kokoro, offline or coqui.")] = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps (Coqui).")] = "auto",
     lexicon: Annotated[
         list[Path] | None, typer.Option("--lexicon", help="Extra pronunciation lexicon file (repeatable).")
@@ -376,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
     from voicer.cli_support import end_on_sigterm_like_ctrl_c
 
     end_on_sigterm_like_ctrl_c()
+    print_voicer_warnings()
     try:
         app(args=argv, prog_name="voicer", standalone_mode=True)
     except VoicerError as error:

@@ -50,3 +50,25 @@ class PreviewError(VoicerError):
 
 class LLMError(VoicerError):
     """The LLM writer's server cannot be used: unreachable, unknown model, refused key, rate limit."""
+
+
+class VoicerWarning(UserWarning):
+    """Something voicer skipped or repaired in an input (e.g. a subtitle cue with a broken
+    time); the CLI prints it as one line, the API lets `warnings` handle it."""
+
+
+def print_voicer_warnings() -> None:
+    """Show each `VoicerWarning` as one line "voicer: warning: ..." on stderr (for the CLI);
+    other warnings keep Python's format."""
+    import sys
+    import warnings
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001, ANN202
+        if issubclass(category, VoicerWarning):
+            print(f"voicer: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show

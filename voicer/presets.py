@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import VoiceError
-from .language import language as _language
 from .language import codes, speech_codes
+from .language import language as _language
 from .model import Voice
 from .resources import voices_dir
 

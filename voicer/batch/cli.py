@@ -16,7 +16,7 @@ def batch(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for every episode.")] = Path(
         "episodes"
     ),
-    engine: Annotated[str, typer.Option("--engine", help="auto, offline or coqui.")] = "auto",
+    engine: Annotated[str, typer.Option("--engine", help="auto, kokoro, offline or coqui.")] = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps.")] = "auto",
     workers: Annotated[
         int | None, typer.Option("--workers", "-j", help="Turns synthesized at once (Ray: actors).")
@@ -41,6 +41,9 @@ def batch(
         int, typer.Option("--group-size", help="Episodes whose turns are scheduled together.")
     ] = 8,
     force: Annotated[bool, typer.Option("--force", help="Render episodes the state says are done.")] = False,
+    index: Annotated[
+        bool, typer.Option("--index", help="Also write each episode's preview page and index.html.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     lufs: Annotated[float | None, typer.Option("--lufs", help="Loudness target.")] = None,
     bitrate: Annotated[int, typer.Option("--bitrate", help="MP3 bitrate in kbps.")] = 128,
@@ -90,20 +93,22 @@ def batch(
         group_size=group_size,
         force=force,
         feed=feed,
+        index=index,
     )
     err = Console(stderr=True, highlight=False)
     with rich_batch_progress(err, quiet=quiet) as progress:
         report = run_batch(source, out, settings, progress)
     hours = sum(e.seconds for e in report.episodes if e.status != "failed") / 3600
+    how = f", {report.workers} {report.pool} workers" if report.workers else ""
     err.print(
         f"{len(report.episodes)} episodes: {report.count('done')} rendered, {report.count('skipped')} "
-        f"unchanged, {report.count('failed')} failed ({hours:.2f} h of audio, {report.elapsed:.1f} s, "
-        f"{report.workers} {report.pool} workers)",
+        f"unchanged, {report.count('failed')} failed ({hours:.2f} h of audio, {report.elapsed:.1f} s{how})",
         markup=False,
     )
     for failed in report.failed:
         err.print(f"  failed: {failed.name} ({failed.input}): {failed.message}", markup=False)
-    if report.feed:
-        err.print(f"Wrote {report.feed}", markup=False)
+    for written in (report.feed, report.index):
+        if written:
+            err.print(f"Wrote {written}", markup=False)
     if report.failed:
         raise typer.Exit(1)

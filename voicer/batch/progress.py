@@ -24,7 +24,7 @@ class BatchEvent:
     failed: int
     skipped: int
     audio_seconds: float
-    """Seconds of audio in the episodes written so far."""
+    """Seconds of audio in the episodes finished so far (written now or unchanged)."""
     elapsed: float
     eta: float | None
     """Seconds left, from the synthesis rate per character so far; None until known."""
@@ -68,7 +68,7 @@ def rich_batch_progress(console: Console, quiet: bool = False) -> Iterator[Batch
         transient=False,
     )
     catalogue = bar.add_task("Catalogue", total=None, note="")
-    turns = bar.add_task("  episode", total=None, note="")
+    turns = bar.add_task("  episode", total=None, note="", visible=False)  # shown at the first turn
 
     started = False
 
@@ -89,6 +89,7 @@ def rich_batch_progress(console: Console, quiet: bool = False) -> Iterator[Batch
                 total=event.turns_total,
                 completed=event.turns_done,
                 note="turns",
+                visible=True,
             )
         if event.kind == "episode" and event.status == "failed":
             bar.console.print(f"failed: {event.episode}: {event.message}", markup=False, highlight=False)

@@ -145,7 +145,8 @@ class RayPool:
             raise BatchError(
                 "The engine runs on a GPU but the Ray cluster has none; add a GPU node or use --device cpu."
             )
-        self.workers = max(1, workers or fits)
+        # More actors than the cluster can place would wait forever for resources.
+        self.workers = max(1, min(workers or fits, fits))
         self.isolate = (traits.determinism == "fresh-process" if isolate is None else isolate) and hasattr(
             os, "fork"
         )
@@ -168,13 +169,18 @@ class RayPool:
 
     def _results(self, run: _Run, pending: deque[TurnJob]) -> Iterator[TurnResult]:
         import ray
-        from ray.exceptions import RayError
+        from ray.exceptions import ActorDiedError, RayError
 
         in_flight: dict[Any, tuple[TurnJob, int]] = {}
         load = self.load = [0] * len(self.actors)
+        dead: set[int] = set()  # actors Ray gave up restarting: their share goes to the others
         while in_flight or (pending and not run.cancelled):
+            if len(dead) == len(self.actors):
+                for job in pending:
+                    yield TurnResult(job, error="every Ray worker was lost and retries ran out")
+                return
             for i, actor in enumerate(self.actors):
-                while pending and not run.cancelled and load[i] < IN_FLIGHT_PER_ACTOR:
+                while i not in dead and pending and not run.cancelled and load[i] < IN_FLIGHT_PER_ACTOR:
                     job = pending.popleft()
                     in_flight[actor.speak.remote(job)] = (job, i)
                     load[i] += 1
@@ -186,6 +192,8 @@ class RayPool:
                     result = ray.get(ref)
                 except RayError as exc:
                     self.lost += 1
+                    if isinstance(exc, ActorDiedError):
+                        dead.add(i)
                     why = f"the Ray worker was lost and retries ran out ({type(exc).__name__})"
                     yield TurnResult(job, error=why)
                     continue

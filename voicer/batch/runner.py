@@ -62,6 +62,8 @@ class BatchSettings:
     """Episodes mixed and encoded at the same time (in threads of this process)."""
     feed: dict[str, Any] | None = None
     """`voicer feed` options (title, base_url, author, owner_email, image...); None: no feed."""
+    index: bool = False
+    """Also write a preview page per episode and ``index.html`` linking them and the feed."""
 
 
 @dataclass
@@ -79,6 +81,7 @@ class EpisodeReport:
 class BatchReport:
     episodes: list[EpisodeReport]
     feed: Path | None = None
+    index: Path | None = None
     elapsed: float = 0.0
     pool: str = ""
     workers: int = 0
@@ -180,11 +183,16 @@ class _Batch:
                 self.engine.close()
         order = {spec.name: n for n, spec in enumerate(self.catalogue.episodes)}
         self.reports.sort(key=lambda r: order.get(r.name, len(order)))  # catalogue order
-        report = BatchReport(self.reports, None, self.track.elapsed(), pool_kind, workers)
+        report = BatchReport(self.reports, elapsed=self.track.elapsed(), pool=pool_kind, workers=workers)
         if feed and any(r.status in ("done", "skipped") for r in self.reports):
             from voicer.feed import write_feed
 
             report.feed = write_feed(self.out, self.out / FEED_NAME, **feed)
+        if self.settings.index and any(r.status in ("done", "skipped") for r in self.reports):
+            from voicer.preview import write_index
+
+            title = feed.get("title") if feed else None
+            report.index = write_index(self.out, FEED_NAME if report.feed else None, title=title)
         self.track.emit("finish")
         return report
 
@@ -422,6 +430,6 @@ class _Tracker:
         self.done += 1
         self.failed += report.status == "failed"
         self.skipped += report.status == "skipped"
-        if report.status == "done":
+        if report.status in ("done", "skipped"):
             self.audio += report.seconds
         self.emit("episode", episode=report.name, status=report.status, message=report.message)

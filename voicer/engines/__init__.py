@@ -117,16 +117,20 @@ def get_engine(
                 precision=precision,
             )
         why = problem
-    return _kokoro_or_offline(device, why)
+    return _kokoro_or_offline(device, why, [voices[n] for n in cast or () if n in voices])
 
 
-def _kokoro_or_offline(device: str, why_not_coqui: str) -> Engine:
-    """Kokoro when its packages are installed, else eSpeak NG; the note says why."""
+def _kokoro_or_offline(device: str, why_not_coqui: str, cast: list[Voice]) -> Engine:
+    """Kokoro when its packages are installed (and every cast voice has Kokoro settings),
+    else eSpeak NG; the note says why."""
     from .kokoro import KokoroEngine
     from .offline import OfflineEngine
 
     kokoro = KokoroEngine(device=device, note=f"Kokoro engine (Kokoro-82M): {why_not_coqui}")
     usable, problem = kokoro.available()
+    lacking = [v.name for v in cast if "kokoro" not in v.engines]
+    if usable and lacking:
+        usable, problem = False, f"voice {lacking[0]} has no [engines.kokoro] section"
     if usable:
         return kokoro
     return OfflineEngine(device=device, note=f"offline engine (eSpeak NG): {why_not_coqui}; {problem}")

@@ -156,10 +156,13 @@ def _seeded(engine: Engine) -> None:
 
 
 def run_job(engine: Engine, job: TurnJob, isolate: bool) -> TurnResult:
-    """One job in this process (in a fresh fork when `isolate`); never raises."""
+    """One job in this process, or in a fresh fork when `isolate` (then the engine's
+    generator is seeded first: a library seeded from the clock at load, as eSpeak NG is,
+    must be given the same seed in every fresh process); never raises."""
 
     def work() -> tuple[np.ndarray, int]:
-        _seeded(engine)
+        if isolate:
+            _seeded(engine)
         return speak_turn(engine, job)
 
     try:
@@ -233,18 +236,25 @@ def can_ship(engine: Engine) -> bool:
 def default_workers(engine: Engine) -> int:
     """Turns at a time that suit the engine: one per model replica on a GPU, its
     preferred count, else one per CPU core."""
-    traits = engine.traits
-    if traits.uses_gpu or getattr(engine, "device", "cpu") != "cpu":
+    if _on_gpu(engine):
         return 1
-    return traits.preferred_workers or max(1, os.cpu_count() or 1)
+    return engine.traits.preferred_workers or max(1, os.cpu_count() or 1)
+
+
+def _on_gpu(engine: Engine) -> bool:
+    return engine.traits.uses_gpu or getattr(engine, "device", "cpu") != "cpu"
+
+
+def _fresh(engine: Engine, isolate: bool | None) -> bool:
+    """Each turn in a fresh fork: the engine needs it (or the caller asks), and fork exists."""
+    wanted = engine.traits.determinism == "fresh-process" if isolate is None else isolate
+    return wanted and hasattr(os, "fork")
 
 
 def pool_kind(engine: Engine, workers: int, isolate: bool | None = None) -> str:
     """Which pool runs `engine`'s turns (see the module docstring)."""
-    traits = engine.traits
-    fresh = (traits.determinism == "fresh-process" if isolate is None else isolate) and hasattr(os, "fork")
-    on_gpu = traits.uses_gpu or getattr(engine, "device", "cpu") != "cpu"
-    if on_gpu or not can_ship(engine) or (workers <= 1 and not fresh):
+    fresh = _fresh(engine, isolate)
+    if _on_gpu(engine) or not can_ship(engine) or (workers <= 1 and not fresh):
         return "in-process"
     return "fresh-process" if fresh else "workers"
 
@@ -262,9 +272,7 @@ def open_pool(
         n = max(1, min(n, jobs))
     kind = pool_kind(engine, n, isolate)
     if kind == "in-process":
-        fresh = engine.traits.determinism == "fresh-process" if isolate is None else isolate
-        on_gpu = engine.traits.uses_gpu or getattr(engine, "device", "cpu") != "cpu"
-        return InProcessPool(engine, isolate=fresh and not on_gpu and hasattr(os, "fork"))
+        return InProcessPool(engine, isolate=_fresh(engine, isolate) and not _on_gpu(engine))
     return ProcessPool(engine, n, isolate=kind == "fresh-process")
 
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
-from voicer.errors import InputError
+from voicer.errors import InputError, VoicerWarning
 from voicer.ingest.language import detect_language
+from voicer.ingest.speakers import NOTE_KEY as SPEAKER_NOTE
+from voicer.ingest.speakers import merge_note, merge_speakers
 from voicer.ingest.writing import check_supported
 from voicer.language import codes
 from voicer.model import Transcript, spoken_text
@@ -77,8 +80,13 @@ def load_transcript(
     src = read_source(source)
     if fmt == "auto":
         fmt = sniff_format(src.text, src.path)
-    parsed = _parse(src.text, fmt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", VoicerWarning)
+        parsed = _parse(src.text, fmt)
+    for w in caught:  # a parser's warning, said with the file it is about
+        warnings.warn(f"{src.name}, {w.message}", w.category, stacklevel=2)
     segments = parsed.segments
+    renamed = merge_speakers(segments)  # "刘:" and "刘铮:" are one person, one voice
     speech = [s for s in segments if s.kind == "speech" and spoken_text(s.text)]
     if not speech:
         what = "no subtitle cues" if fmt in ("srt", "vtt") else "nothing speakable"
@@ -87,12 +95,15 @@ def load_transcript(
     spoken = " ".join(s.text for s in speech)
     check_supported(spoken, src.name)  # Arabic, Russian, Japanese...: say so, not "nothing to speak"
     lang = language if language not in (None, "auto") else detect_language(spoken)
+    meta = dict(parsed.meta or {})
+    if renamed:
+        meta[SPEAKER_NOTE] = merge_note(renamed, lang)
     return Transcript(
         segments=segments,
         title=parsed.title,
         language=lang,
         source=str(src.path) if src.path else None,
-        meta=dict(parsed.meta or {}),
+        meta=meta,
     )
 
 

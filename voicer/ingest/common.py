@@ -149,7 +149,9 @@ def mark_stage_directions(text: str) -> str:
 
 # ----------------------------------------------------------- speaker labels
 
-_LABEL_RE = re.compile(r"^(?P<pre>[*_\s]*)(?P<name>[^*_:：\n]{1,40}?)(?P<post>[*_\s]*)[:：](?![/\\\d])")
+_LABEL_RE = re.compile(
+    r"^(?P<pre>[*_\s]*)(?P<name>[^*_:：\n]{1,40}?)(?P<post>[*_\s]*)(?P<colon>[:：])(?![/\\])"
+)
 _BAD_NAME_CHARS = re.compile(r"[^\w\s.\-'’·&]")
 
 
@@ -199,6 +201,10 @@ def parse_label(raw: str) -> Label | None:
     if not m:
         return None
     name = normalize_speaker(m.group("name"))
+    after = raw[m.end() : m.end() + 1]
+    # "10:30" is a time, but "嘉宾：35岁" is a label: a digit may follow a full-width colon or a Han name.
+    if after.isdigit() and m.group("colon") == ":" and not (name and _HAN_RE.match(name[-1])):
+        return None
     if not valid_speaker_name(name):
         return None
     bold = "*" in m.group("pre") or "_" in m.group("pre")

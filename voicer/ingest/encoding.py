@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,13 @@ def read_source(source: str | os.PathLike[str] | bytes) -> SourceText:
     try:
         if path.is_dir():
             raise InputError(f"{name} is a folder; give the path of a transcript file.")
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO with no writer would block forever, a device never ends: refuse them.
+            raise InputError(
+                f"{name} is not a regular file; save the transcript to a file and give its path."
+            )
+        size = info.st_size
         if size > MAX_BYTES:
             raise InputError(
                 f"{name} is {size // 2**20} MB, too large for a transcript; split it into parts."

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from dataclasses import dataclass, field
 
+from voicer.errors import VoicerWarning
 from voicer.ingest.common import (
     Collector,
     Label,
@@ -60,6 +62,16 @@ def _cues(text: str) -> list[_Cue]:
             return
         first = block[0][1].strip()
         timings = [k for k, (_, s) in enumerate(block) if TIMING_RE.match(s)]
+        broken = next(((n, s) for n, s in block if "-->" in s and not TIMING_RE.match(s)), None)
+        if not timings and broken is not None:
+            # "garbage --> more garbage": a cue whose time is not a time is skipped, never spoken.
+            warnings.warn(
+                f"line {broken[0]}: skipped a subtitle cue whose time {broken[1].strip()[:60]!r} "
+                "is not HH:MM:SS,mmm --> HH:MM:SS,mmm; fix it to keep that cue.",
+                VoicerWarning,
+                stacklevel=2,
+            )
+            return
         if not timings:
             if not first.upper().startswith(_HEADER_WORDS) and cues:
                 cues[-1].lines.extend(s for _, s in block)  # text after a stray blank line

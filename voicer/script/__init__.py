@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from voicer.errors import InputError
-from voicer.model import Chapter, Script, Segment, Transcript, Turn, Voice
+from voicer.model import Chapter, Host, Script, Segment, Transcript, Turn, Voice
 
 from .casting import cast
 from .chapters import Span, find_chapters, keyword_titles, split_heading
@@ -147,20 +147,16 @@ def make_script(
             for (span, _), turns in zip(groups, turn_lists, strict=True)
         ]
     if writer == "llm":
-        from .llm import Unit
-
-        sources = (
-            [[Unit(s) for s in sents] for _, sents in groups]
-            if len(speakers) < 2
-            else [[Unit(t.text, t.speaker) for t in c.turns if not t.bridge] for c in chapters]
-        )
-        chapters = _llm_chapters(chapters, sources, hosts, lang, llm, seed=seed, progress=progress)
+        monologue = [sents for _, sents in groups] if len(speakers) < 2 else None
+        chapters = _llm_chapters(chapters, monologue, hosts, lang, llm, seed=seed, progress=progress)
 
     meta = {
         str(k): str(v)
         for k, v in transcript.meta.items()
-        if k not in ("voicer", "title", "language", "hosts")
+        if k not in ("voicer", "title", "language", "hosts", "speakers_merged")
     }
+    if transcript.meta.get("speakers_merged") and chapters:
+        chapters[0].notes.insert(0, transcript.meta["speakers_merged"])  # ingest merged "刘:" into "刘铮:"
     if transcript.source:
         meta.setdefault("transcript", str(transcript.source))
     return Script(title=episode_title, language=lang, hosts=hosts, chapters=chapters, meta=meta)
@@ -168,18 +164,24 @@ def make_script(
 
 def _llm_chapters(
     chapters: list[Chapter],
-    sources: list,
-    hosts: list,
+    monologue: list[list[str]] | None,
+    hosts: list[Host],
     language: str,
     settings: LLMSettings | None,
     *,
     seed: int,
     progress: Callable[[str], None] | None,
 ) -> list[Chapter]:
-    """The LLM writer's chapters (`chapters`, from the rules writer, are the fallback)."""
-    from .llm import Cast, LLMSettings, llm_chapters
+    """The LLM writer's chapters (`chapters`, from the rules writer, are the fallback).
+    `monologue`: the sentences of each chapter when two hosts share one voice's text;
+    None for labelled speakers, whose own turns are the units."""
+    from .llm import Cast, LLMSettings, Unit, llm_chapters
 
-    labelled = any(u.speaker for units in sources for u in units)
+    labelled = monologue is None
+    if monologue is not None:
+        sources = [[Unit(s) for s in sents] for sents in monologue]
+    else:
+        sources = [[Unit(t.text, t.speaker) for t in c.turns if not t.bridge] for c in chapters]
     narrator = hosts[-1].id if labelled and len(hosts) > 2 else None
     turns = bank(language)["turns"]
     out, _ = llm_chapters(

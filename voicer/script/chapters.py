@@ -188,8 +188,8 @@ def _english_phrases(text: str) -> list[str]:
         if len(w) >= 3 and not is_stopword(w, "en") and not w.lower().endswith(("'s", "’s")):
             run.append(w)
             continue
-        if run:
-            out += [" ".join(run[i : i + 2]) for i in range(0, len(run), 2)]
+        # Every phrase of one to three words in the run ("chip design team": "chip design"...).
+        out += [" ".join(run[i : i + n]) for n in (3, 2, 1) for i in range(len(run) - n + 1)]
         run = []
     return out
 
@@ -207,10 +207,18 @@ def collocations(texts: list[str], language: str) -> set[tuple[str, str]]:
         ws = [w for w in jieba().lcut(spoken_text(text)) if w.strip()]
         singles.update(ws)
         pairs.update(zip(ws, ws[1:], strict=False))
+    from .punctuate import _tags
+
+    tags = _tags()
+    # Only a noun can end such a compound (推荐+系统, not 苹果+基本上).
     return {
         (a, b)
         for (a, b), n in pairs.items()
-        if n >= 3 and n >= 0.3 * min(singles[a], singles[b]) and len(a) >= 2 and len(b) >= 2
+        if n >= 3
+        and n >= 0.3 * min(singles[a], singles[b])
+        and len(a) >= 2
+        and len(b) >= 2
+        and tags.get(b, "x").startswith(_NOUN_TAGS)
     }
 
 
@@ -235,13 +243,14 @@ def phrases(text: str, language: str, glue: set[tuple[str, str]] | None = None) 
         after = ws[i + 1] if i + 1 < len(ws) else ""
         nounish = tag.startswith(_NOUN_TAGS) or (w, after) in glue or bool(run and (run[-1], w) in glue)
         if w and nounish and not is_stopword(w, language) and not w.isdigit():
-            if w.lower() not in banned:
-                run.append(w)
-                continue
+            run.append(w)
+            continue
         if w and not w.strip() and run and re.match(r"[A-Za-z]", run[-1]):
             continue  # the space inside "AI Studio"
-        while len(run) > 1 and len(run[0]) < 2:
+        while len(run) > 1 and (len(run[0]) < 2 or run[0].lower() in banned):
             run.pop(0)
+        while len(run) > 1 and run[-1].lower() in banned:
+            run.pop()
         phrase = ""
         for part in run:
             latin_join = phrase and re.match(r"[A-Za-z0-9]", phrase[-1]) and re.match(r"[A-Za-z0-9]", part)
@@ -251,7 +260,8 @@ def phrases(text: str, language: str, glue: set[tuple[str, str]] | None = None) 
         elif run:
             out.append(max(run, key=len))
         run = []
-    return [p for p in out if len(p) >= 2]
+    # A word that says nothing about a topic (基本上, 结果) is no phrase on its own.
+    return [p for p in out if len(p) >= 2 and p.lower() not in banned]
 
 
 def _title_case(phrase: str) -> str:

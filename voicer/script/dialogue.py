@@ -119,6 +119,11 @@ class KeyPhrases:
         self.language = language
         self.glue = collocations(sentences, language)
         docs = [set(phrases(s, language, self.glue)) for s in sentences]
+        # Llama rather than llama: the capitalized spelling when the text has one.
+        self.shown: dict[str, str] = {}
+        for p in (p for d in docs for p in d):
+            if p.lower() not in self.shown or (p[:1].isupper() and not self.shown[p.lower()][:1].isupper()):
+                self.shown[p.lower()] = p
         self.df: Counter[str] = Counter(w.lower() for d in docs for w in d)
         self.n = max(1, len(docs))
 
@@ -138,7 +143,8 @@ class KeyPhrases:
             return tf[c.lower()] * idf * recurring * long
 
         ranked = sorted(dict.fromkeys(cands), key=lambda c: (-score(c), cands.index(c)))
-        return next((c for c in ranked if c.lower() not in avoid), ranked[0])
+        best = next((c for c in ranked if c.lower() not in avoid), ranked[0])
+        return self.shown.get(best.lower(), best)
 
 
 class _Talk:
@@ -283,12 +289,21 @@ def _turn_texts(talk: _Talk, sentences: list[str]) -> list[tuple[str, bool]]:
     return out
 
 
+def topic(title: str) -> str:
+    """What a host calls a chapter: a long heading up to its colon ("AI产品的未来：就算..." ->
+    "AI产品的未来"), a continued chapter without its "(2)"."""
+    title = re.sub(r"\s*\(\d+\)$", "", title).strip()
+    head = re.split(r"[：:]", title, maxsplit=1)[0].strip()
+    return head if head and len(title) > 16 else title
+
+
 def _recap(talk: _Talk, titles: list[str]) -> str | None:
-    if len(titles) < 2:
+    """The chapter topics listed for the closing recap (None for fewer than two)."""
+    topics = list(dict.fromkeys(topic(t) for t in titles))
+    if len(topics) < 2:
         return None
     b = talk.b
-    listed = b["recap_joiner"].join(titles[:-1]) + b["recap_last"] + titles[-1]
-    return listed
+    return b["recap_joiner"].join(topics[:-1]) + b["recap_last"] + topics[-1]
 
 
 def converse(
@@ -317,12 +332,12 @@ def converse(
             listed = _recap(talk, body_titles)
             if listed and talk.bridge(turns, "recap", talk.speaker, topics=listed):
                 first = True
-        elif index > 0 and span.kind == "body" and span.title:
+        elif index > 0 and span.kind == "body" and span.title and not re.search(r" \(\d+\)$", span.title):
             # The host who did not just speak opens the chapter and goes on speaking.
             opener = talk.other(talk.speaker) if talk.last is not None else lead
             if talk.share(opener) > 0.55:
                 opener = talk.other(opener)
-            if talk.bridge(turns, "chapter", opener, topic=span.title):
+            if talk.bridge(turns, "chapter", opener, topic=topic(span.title)):
                 talk.speaker = opener
                 first = True
         for text, same in _turn_texts(talk, sentences):

@@ -36,6 +36,7 @@ _ATOM_RE = re.compile(
     rf"|(?P<end>(?:[。！？…]+|[.!?]+(?=[\s{_CLOSERS}\[]|$))[{_CLOSERS}]*)"
     r"|(?P<clause>[，、；：—]+|[,;:](?=\s|$)|\s+-+(?=\s)|[“‘「『（(《])"
     r"|(?P<space>\s+)"
+    r"|(?P<stray>[\[\]])"
 )
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -81,7 +82,7 @@ def _words(text: str, language: str) -> list[tuple[str, int]]:
 
     out: list[tuple[str, int]] = []
     pos = 0
-    for w in _jieba().lcut(text, HMM=False):
+    for w in _jieba().lcut(text, HMM=True):
         out.append((w, pos))
         pos += len(w)
     # Merge pieces of one Latin word or number that jieba cut (GPT / - / 4o).
@@ -160,6 +161,8 @@ def tokenize(text: str, language: str, stats: dict[str, int] | None = None) -> l
                 pending_space = " " if en else ""
             continue
         flush()
+        if kind == "stray":
+            continue  # a bracket with no partner on its line: joined lines would make it a marker
         tok_kind = {"marker": "m", "end": "e", "clause": "c"}[kind or "clause"]
         raw = m.group(0)
         toks.append(
@@ -190,7 +193,7 @@ def _tag(word: str, language: str) -> str:
     if language == "en":
         return ""
     if _LATIN.match(word):
-        return "x" if not word[:1].isdigit() else "m"
+        return "x"  # a Latin word or number (Llama, 3.1, H100)
     return _tags().get(word, "?")
 
 
@@ -245,7 +248,7 @@ def _gap_scores(
             s -= t["continue_penalty"]
         if b in cont_start:
             s -= t["continue_penalty"]
-        if tags[i - 1] in "xm" and tags[i] in "xm" and tags[i - 1] and tags[i]:
+        if tags[i - 1] == "x" and tags[i] == "x":
             s -= t["glued_penalty"]  # a Latin phrase (H100 GPU, Llama 3)
         if (a, b) in glued or (
             not en and (tags[i - 1] == "?" or tags[i] == "?") and min(len(a), len(b)) == 1
@@ -312,9 +315,13 @@ def _place(
             best, best_score = 0, -1e9
         length += sizes[i]
         i += 1
-    # Sentence ends among the clause boundaries.
+    # Sentence ends among the clause boundaries. After a verb of saying (认为/表示/剧透道) the
+    # sentence goes on at least through the next short clause: what was said.
+    speech = set(t["speech_verbs"])
+    held, clause_len = False, 0
     for i in range(1, n):
         sent_len += sizes[i - 1]
+        clause_len += sizes[i - 1]
         if not cut[i]:
             continue
         cue = clause[i] - (t["hint"] if words[i].hint else 0.0)
@@ -324,8 +331,18 @@ def _place(
             + t["sentence_length_weight"] * (sent_len - s_target)
         )
         end = v > t["sentence_threshold"] or sent_len + sizes[i] > s_max
+        if held and clause_len < t["speech_clause"] and sent_len + sizes[i] <= s_max:
+            end = False
         words[i - 1].mark = "." if end else ","
-        if end:
+        a = words[i - 1].text
+        before = words[i - 2].text if i > 1 else ""
+        said = (
+            a in speech or (a == "了" and before in speech) or (len(a) > 1 and a[-1:] in t["speech_suffixes"])
+        )
+        held, clause_len = said and not end, 0
+        if said:
+            words[i - 1].mark = ","
+        if end and not said:
             sent_len = 0
     return sent_len + sizes[-1]
 
@@ -376,7 +393,10 @@ def _is_question(words: list[str], language: str, t: dict[str, Any]) -> bool:
         return (ws[0] in wh and any(w in aux for w in ws[1:3])) or (
             ws[0] in aux and len(ws) > 1 and ws[1] in t["question_subjects"]
         )
-    return words[-1] in t["question_finals"] or words[0] in t["question_starts"]
+    # jieba keeps some particles inside the word (有用吗), so the last character counts too.
+    last = words[-1]
+    finals = t["question_finals"]
+    return last in finals or last[-1:] in finals or words[0] in t["question_starts"]
 
 
 def _sentences(toks: list[Tok], language: str, t: dict[str, Any]) -> list[str]:

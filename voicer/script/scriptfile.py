@@ -208,6 +208,42 @@ def _front_matter(lines: list[str], path: str) -> tuple[dict[str, str], list[Hos
     raise ScriptSyntaxError(path, len(lines), "the front matter is not closed; add a '---' line after it")
 
 
+def _set_pause(pause: re.Match[str], last: Turn | None, path: str, n: int) -> None:
+    """Apply a '[pause 1.5s]' line to the turn before it."""
+    value = _PAUSE_VALUE_RE.match((pause.group("value") or "").strip())
+    if not value:
+        raise ScriptSyntaxError(path, n, "write a pause as '[pause 1.5s]' (seconds)")
+    seconds = float(value.group(1))
+    if seconds > MAX_PAUSE:
+        raise ScriptSyntaxError(path, n, f"a pause of {seconds:g}s is too long; use at most {MAX_PAUSE:g}s")
+    if last is None:
+        raise ScriptSyntaxError(path, n, "a '[pause ...]' line must follow a turn")
+    if last.pause_after is not None:
+        raise ScriptSyntaxError(path, n, "this turn already has a pause line; keep one")
+    last.pause_after = seconds
+
+
+def _turn_line(line: str, hosts: list[Host], path: str, n: int) -> Turn:
+    """The turn a '**A:** text' line starts (the label is a host's id or name)."""
+    match = next((m for r in _TURN_RES if (m := r.match(line))), None)
+    if not match:
+        raise ScriptSyntaxError(path, n, "a turn must start with the speaker, e.g. '**A:** text'")
+    label = match.group("id").strip()
+    speaker = {h.id: h.id for h in hosts}.get(label) or {h.name: h.id for h in hosts}.get(label)
+    if speaker is None:
+        known = ", ".join(h.id for h in hosts)
+        raise ScriptSyntaxError(
+            path, n, f"unknown speaker '{label}'; use one of the hosts ({known}) or add it under 'hosts:'"
+        )
+    words = match.group("text").strip()
+    bridge = words.endswith(_BRIDGE_MARK)
+    if bridge:
+        words = words[: -len(_BRIDGE_MARK)].rstrip()
+    if not words:
+        raise ScriptSyntaxError(path, n, "this turn has no text; write what the speaker says after the colon")
+    return Turn(speaker=speaker, text=words, bridge=bridge)
+
+
 def parse_script(text: str, path: str = "<script>") -> Script:
     """Parse the editable script text; `ScriptSyntaxError` names the offending line."""
     path = str(path)
@@ -218,8 +254,6 @@ def parse_script(text: str, path: str = "<script>") -> Script:
         raise ScriptSyntaxError(path, language_line, f"language must be 'zh' or 'en', not '{language}'")
     title = keys.pop("title", "")
     keys.pop("voicer", None)
-    by_id = {h.id: h.id for h in hosts}
-    by_name = {h.name: h.id for h in hosts}
     chapters: list[Chapter] = []
     turn: Turn | None = None  # the turn a continuation line may extend
     last: Turn | None = None  # the turn a pause line applies to
@@ -247,19 +281,7 @@ def parse_script(text: str, path: str = "<script>") -> Script:
             continue
         pause = _PAUSE_LINE_RE.match(line)
         if pause:
-            value = _PAUSE_VALUE_RE.match((pause.group("value") or "").strip())
-            if not value:
-                raise ScriptSyntaxError(path, n, "write a pause as '[pause 1.5s]' (seconds)")
-            seconds = float(value.group(1))
-            if seconds > MAX_PAUSE:
-                raise ScriptSyntaxError(
-                    path, n, f"a pause of {seconds:g}s is too long; use at most {MAX_PAUSE:g}s"
-                )
-            if last is None:
-                raise ScriptSyntaxError(path, n, "a '[pause ...]' line must follow a turn")
-            if last.pause_after is not None:
-                raise ScriptSyntaxError(path, n, "this turn already has a pause line; keep one")
-            last.pause_after = seconds
+            _set_pause(pause, last, path, n)
             turn = None
             continue
         if turn is not None and not any(r.match(line) for r in _TURN_RES[:2]):
@@ -271,27 +293,9 @@ def parse_script(text: str, path: str = "<script>") -> Script:
             turn.text += sep + line
             turn.bridge = turn.bridge or bridge
             continue
-        match = next((m for r in _TURN_RES if (m := r.match(line))), None)
-        if not match:
-            raise ScriptSyntaxError(path, n, "a turn must start with the speaker, e.g. '**A:** text'")
-        label = match.group("id").strip()
-        speaker = by_id.get(label) or by_name.get(label)
-        if speaker is None:
-            known = ", ".join(h.id for h in hosts)
-            raise ScriptSyntaxError(
-                path, n, f"unknown speaker '{label}'; use one of the hosts ({known}) or add it under 'hosts:'"
-            )
-        words = match.group("text").strip()
-        bridge = words.endswith(_BRIDGE_MARK)
-        if bridge:
-            words = words[: -len(_BRIDGE_MARK)].rstrip()
-        if not words:
-            raise ScriptSyntaxError(
-                path, n, "this turn has no text; write what the speaker says after the colon"
-            )
         if not chapters:
             chapters.append(Chapter(title=""))
-        turn = last = Turn(speaker=speaker, text=words, bridge=bridge)
+        turn = last = _turn_line(line, hosts, path, n)
         chapters[-1].turns.append(turn)
     if in_comment:
         raise ScriptSyntaxError(path, len(lines), "a '<!--' comment is not closed; add '-->'")

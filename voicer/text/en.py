@@ -66,6 +66,10 @@ def _compiled() -> dict[str, re.Pattern[str]]:
     r = _rules()
     months = "|".join(r["months"])
     return {
+        "street_after_number": re.compile(
+            r"(?<![\w.])(\d+[A-Za-z]?\s+(?:[A-Z][\w'’\-]*\s+){1,3})St\.?(?![A-Za-z])"
+        ),
+        "street_after_name": re.compile(r"(?<![\w.])([A-Z][a-z]+\s+)St\.(?!\s+[A-Z])"),
         "abbr": re.compile(rf"(?<![A-Za-z.])(?:{alternation(r['abbreviations'])})(?![A-Za-z])"),
         "number_sign": re.compile(r"(?:\bNo\.|#)\s*(?=\d)"),
         "thousands": re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d])"),
@@ -82,11 +86,12 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "ordinal": re.compile(_B + r"(\d+)(?:st|nd|rd|th)\b"),
         "fraction": re.compile(_B + r"(\d+)\s*/\s*(\d+)(?![\d/])"),
         "decade": re.compile(r"(?<![A-Za-z0-9.])'?(\d{2}|1[1-9]\d0|20\d0)'?s\b"),
-        "phone": re.compile(_B + r"\(?(\d{3})\)?[\s-](\d{3})-(\d{4})(?![\d])"),
+        "phone": re.compile(_B + r"\(?(\d{3,4})\)?[\s-](\d{3,4})-(\d{4})(?![\d])"),
         "range": re.compile(_B + rf"({_NUM})\s*[-~–—]\s*({_NUM})(?![\d.])"),
         "year": re.compile(_B + r"(1[1-9]\d\d|20\d\d)(?![\d%]|\.\d|\s*%|\s*percent)"),
         "unit": re.compile(_B + rf"({_NUM})\s?({alternation(r['units'])})(?![A-Za-z])"),
         "num_letters": re.compile(_B + rf"({_NUM})([A-Za-z]+)"),
+        "dotted_number": re.compile(_B + r"\d+(?:\.\d+){2,}(?![\d])"),
         "negative": re.compile(r"(?<![A-Za-z0-9.])-(?=\d)"),
         "number": re.compile(_NUM),
     }
@@ -128,12 +133,16 @@ def _iso_date(m: re.Match[str]) -> str:
 
 def _time(m: re.Match[str]) -> str:
     h, mi, s, meridiem = m.groups()
-    if int(h) > 24 or int(mi) > 59:
-        return f"{cardinal(h)} to {cardinal(mi)}"
+    if int(h) > 24 or int(mi) > 59 or (s is not None and int(s) > 59):
+        return " to ".join(cardinal(x) for x in (h, mi, s) if x is not None)  # a score: 3:2
     if int(mi) == 0:
-        return cardinal(h) if meridiem else f"{cardinal(h)} o'clock"
-    minutes = f"oh {cardinal(mi)}" if mi[0] == "0" else cardinal(mi)
-    return f"{cardinal(h)} {minutes}"
+        out = cardinal(h) if meridiem else f"{cardinal(h)} o'clock"
+    else:
+        out = f"{cardinal(h)} {f'oh {cardinal(mi)}' if mi[0] == '0' else cardinal(mi)}"
+    if s is not None and int(s):
+        # "2:05:30": the seconds are part of the time, never dropped.
+        out += f" and {cardinal(s)} {'second' if int(s) == 1 else 'seconds'}"
+    return out
 
 
 def _fraction(m: re.Match[str]) -> str:
@@ -176,6 +185,9 @@ def read_numbers(text: str) -> str:
     p = _compiled()
     r = _rules()
     text = text.translate(_FULLWIDTH)
+    street = lambda m: m[1] + r["street"]  # noqa: E731 - "221B Baker St." is a street, not a saint
+    text = p["street_after_number"].sub(street, text)
+    text = p["street_after_name"].sub(street, text)
     text = p["abbr"].sub(lambda m: r["abbreviations"][m.group(0)], text)
     text = p["number_sign"].sub("number ", text)
     text = p["money"].sub(_money, text)
@@ -199,17 +211,20 @@ def read_numbers(text: str) -> str:
     text = p["num_letters"].sub(lambda m: f"{cardinal(m[1])} {m[2]}", text)
     text = latin.DOTTED_RE.sub(lambda m: latin.spell(m.group(0).replace(".", "")), text)
     text = latin.TOKEN_RE.sub(lambda m: latin.read_token(m.group(0), "en", version_number), text)
+    text = p["dotted_number"].sub(lambda m: version_number(m.group(0)), text)  # 1.2.3, 10.0.0.1
+    # Reading a token can leave an abbreviation it was glued to ("St.St." -> "St dot St."): read it too.
+    text = p["abbr"].sub(lambda m: r["abbreviations"][m.group(0)], text)
     text = p["negative"].sub("minus ", text)
     return p["number"].sub(_number, text)
 
 
-_SYMBOLS_RE = re.compile(r"[+&=×@≈]")
+_SYMBOLS_RE = re.compile(r"[+&=×@≈<>]")
 _SLASH_RE = re.compile(r"\s*/\s*")
 _DASH_RUN_RE = re.compile(r"\s*(?:-{2,}|[—–])\s*")
 _LOOSE_DASH_RE = re.compile(r"(?<![A-Za-z])-|-(?![A-Za-z])")
-_DROP_RE = re.compile(r"[#~`*_|\\^]")
+_DROP_RE = re.compile(r"[#~`*_|\\^\[\]{}]")
 _SPACE_RE = re.compile(r"[ \t\u3000\u00a0]+")
-_SPACE_PUNCT_RE = re.compile(r" +([,.;:!?)])")
+_SPACE_PUNCT_RE = re.compile(r" +([,;:!?)]|\.(?![A-Za-z0-9]))")  # not " .V": that would make "d.V"
 _DUP_PUNCT_RE = re.compile(r"([,;:])[,;:\s]*([,.;:!?]?)")
 
 

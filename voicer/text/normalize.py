@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from voicer.text import en, zh
+from voicer.text.asides import drop_asides
 from voicer.text.lexicon import Lexicon, compiled, default_lexicon
 from voicer.text.markup import strip_unspoken
 
@@ -23,8 +25,16 @@ def language_code(language: str) -> str:
     return speech_language(language)
 
 
+_LINE_BREAKS_RE = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_DIGIT_RE = re.compile(r"[^\x00-\x7f](?<=\d)")
+_INVISIBLE_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u200b-\u200d\u2060\ufeff]")
+
+
 def _join_lines(text: str, lang: str) -> str:
-    text = text.strip()
+    # Every kind of line break is one; control and zero-width characters are never spoken.
+    text = _INVISIBLE_RE.sub("", _LINE_BREAKS_RE.sub("\n", text)).strip()
+    # Any script's decimal digit ("٣", "᪀", full-width) is read as the number it is.
+    text = _DIGIT_RE.sub(lambda m: str(unicodedata.decimal(m.group(0))), text)
 
     # A line break ends a clause (subtitle lines have no punctuation): keep a pause there.
     def repl(m: re.Match[str]) -> str:
@@ -44,7 +54,8 @@ def _reading(spoken: str, lang: str) -> str:
 
 def _normalize(text: str, lang: str, lexicon: Lexicon | None) -> str:
     text = strip_unspoken(text)
-    text = _join_lines(text, lang)
+    # An aside broken over lines is one once they are joined: "(\nlaughs)".
+    text = drop_asides(_join_lines(text, lang))
     readings: list[str] = []
     if lexicon is not None:
         table = lexicon.readings(lang)

@@ -104,6 +104,8 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "percent_range": re.compile(_B + rf"({_NUM})\s*[%％]?\s*[-~～–—至到]\s*({_NUM})\s*[%％]"),
         "percent": re.compile(_B + rf"({_NUM})\s*([%％‰])"),
         "fraction": re.compile(_B + r"(\d+)\s*/\s*(\d+)(?![\d/])"),
+        # 400-820-8820, 021-6234-5678: a phone number in three groups, said digit by digit.
+        "phone_groups": re.compile(_B + r"(\d{3,4})-(\d{3,4})-(\d{4})(?![\d\-])"),
         "phone_dash": re.compile(_B + r"(\d{3,4})-(\d{7,8})(?![\d])"),
         "mobile": re.compile(_B + r"(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![\d])"),
         "decade": re.compile(_B + r"(\d{2}|1[1-9]\d0|20\d0)'?s(?![A-Za-z])"),
@@ -114,6 +116,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "range": re.compile(_B + rf"({_NUM})\s*[-~～–—]\s*({_NUM})(?![\d.])(?=\s*({liang})?)"),
         "unit": re.compile(_B + rf"({_NUM})\s?({units})(?![A-Za-z])"),
         "num_letters": re.compile(_B + rf"({_NUM})([A-Za-z]+)"),
+        "dotted_number": re.compile(_B + r"\d+(?:\.\d+){2,}(?![\d])"),
         "negative": re.compile(r"(?<![A-Za-z0-9.])-(?=\d)"),
         "number": re.compile(rf"(第\s*)?({_NUM})(?=\s*(({liang})|({amount}))?)"),
     }
@@ -133,6 +136,8 @@ def _time(m: re.Match[str]) -> str:
     out = ("两" if int(h) == 2 else cardinal(h)) + "点"
     if int(mi):
         out += ("零" if mi[0] == "0" else "") + cardinal(mi, False) + "分"
+    elif s and int(s):
+        out += "零分"  # 2:00:30 -> 两点零分三十秒
     if s and int(s):
         out += ("零" if s[0] == "0" else "") + cardinal(s, False) + "秒"
     return out
@@ -197,6 +202,7 @@ def read_numbers(text: str) -> str:
     text = p["percent_range"].sub(lambda m: f"百分之{cardinal(m[1])}到百分之{cardinal(m[2])}", text)
     text = p["percent"].sub(lambda m: ("千分之" if m[2] == "‰" else "百分之") + cardinal(m[1]), text)
     text = p["fraction"].sub(lambda m: f"{cardinal(m[2])}分之{cardinal(m[1])}", text)
+    text = p["phone_groups"].sub(lambda m: "，".join(digits(g, True) for g in m.groups()), text)
     text = p["phone_dash"].sub(lambda m: digits(m[1], True) + digits(m[2], True), text)
     text = p["mobile"].sub(lambda m: digits(m[1] + m[2] + m[3], True), text)
     text = p["decade"].sub(lambda m: (cardinal(m[1]) if len(m[1]) == 2 else digits(m[1])) + "年代", text)
@@ -206,6 +212,7 @@ def read_numbers(text: str) -> str:
     text = p["num_letters"].sub(lambda m: f"{cardinal(m[1])} {m[2]}", text)
     text = latin.DOTTED_RE.sub(lambda m: latin.spell(m.group(0).replace(".", "")), text)
     text = latin.TOKEN_RE.sub(lambda m: latin.read_token(m.group(0), "zh", version_number), text)
+    text = p["dotted_number"].sub(lambda m: version_number(m.group(0)), text)  # 1.2.3 -> 一点二点三
     text = p["negative"].sub("负", text)
     return p["number"].sub(_number, text)
 
@@ -224,7 +231,7 @@ _HAN_SPACE_RE = re.compile(rf"(?<=[{_HAN}{_ZH_PUNCT}]) (?=[{_HAN}{_ZH_PUNCT}])")
 _SPACE_PUNCT_RE = re.compile(r" ?([，。！？；：、）」』”】]) ?")
 _DUP_PUNCT_RE = re.compile(r"([，、；：])[，、；：\s]*([，。！？；：、]?)")
 _EMPTY_PARENS_RE = re.compile(r"[（(]\s*[）)]")
-_DROP_RE = re.compile(r"[#%~\"`*_|\\^]")
+_DROP_RE = re.compile(r"[#%~\"`*_|\\^\[\]{}]")
 _QUOTED_RE = re.compile(r'"([^"\n]*)"')
 
 
