@@ -48,7 +48,7 @@ PYEOF
   say "4/4 torchaudio's native libraries do not load with torch $TORCH_VERSION (a CPU build): removing $TA_LIB/*.so, torchaudio runs in pure Python"
   rm -f "$TA_LIB"/*.so
 else
-  say "4/4 torchaudio's native libraries load with torch $TORCH_VERSION: kept"
+  say "4/4 torchaudio imports with torch $TORCH_VERSION: nothing to remove"
 fi
 
 AFTER="$("$PY" -c 'import torch; print(torch.__version__)')"

@@ -13,6 +13,10 @@ from pathlib import Path
 # Speaker names of the built models (two distinct random speaker embeddings).
 SPEAKERS = ("host_a", "host_b")
 
+# Text settings of Coqui's published VCTK VITS (tts_models/en/vctk/vits, the en-vctk-*
+# presets): eSpeak phonemes of the "en" voice (Coqui maps it to en-us) after English cleaners.
+VCTK_TEXT = {"phonemizer": "espeak", "phoneme_language": "en", "text_cleaner": "english_cleaners"}
+
 # Width/depth of the networks: "tiny" for unit tests (~1-2 M params, fast),
 # "default" is Coqui's own VITS size (~40 M params) for the benchmark.
 _TINY = {
@@ -39,7 +43,8 @@ def build_vits(
     seed: int = 0,
 ) -> tuple[Path, Path]:
     """Write model.pth + config.json of a random-weight VITS for `language`
-    ("zh-cn", "en", or "multi" for a zh-cn + en model).
+    ("zh-cn", "en" (gruut), "en-vctk" (the text settings of Coqui's published VCTK VITS:
+    the `espeak` phonemizer), or "multi" for a zh-cn + en model).
 
     Returns (model_path, config_path); an existing build in `out_dir` is reused."""
     out = Path(out_dir)
@@ -79,6 +84,11 @@ def build_vits(
         text["text_cleaner"] = "chinese_mandarin_cleaners"
     elif language == "en":
         text = {"phonemizer": "gruut", "phoneme_language": "en-us", "text_cleaner": "phoneme_cleaners"}
+    elif language == "en-vctk":
+        text = dict(VCTK_TEXT)  # the published tts_models/en/vctk/vits settings
+        from voicer.engines.coqui_espeak import install_library_backend
+
+        install_library_backend()  # as the engine does: no espeak program needed
     elif language == "multi":
         # zh-cn + en in one model (like XTTS): one phonemizer per dataset language.
         from TTS.config.shared_configs import BaseDatasetConfig
@@ -93,7 +103,7 @@ def build_vits(
             ],
         }
     else:
-        raise ValueError(f"language must be 'zh-cn', 'en' or 'multi', not {language!r}")
+        raise ValueError(f"language must be 'zh-cn', 'en', 'en-vctk' or 'multi', not {language!r}")
     config = VitsConfig(
         model_args=args,
         use_phonemes=True,

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from voicer.ingest import load_transcript
+from voicer.ingest import is_aside, load_transcript
 from voicer.text import normalize
-from voicer.text.asides import is_aside
 
 # The examples first, then more of each shape.
 ASIDES_EN = [

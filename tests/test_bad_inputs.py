@@ -67,3 +67,13 @@ def test_a_fifo_without_a_writer_is_refused_not_waited_on(tmp_path: Path) -> Non
 def test_a_device_is_refused() -> None:
     with pytest.raises(InputError, match="not a regular file"):
         load_transcript("/dev/zero")
+
+
+def test_clock_times_in_prose_are_kept_not_taken_for_timestamps() -> None:
+    """"Meeting at 10:30 today." read as a timestamped transcript lost the times."""
+    t = load_transcript("Meeting at 10:30 today.\nWe met at 9:15 again.\n")
+    text = " ".join(s.text for s in t.segments)
+    assert "10:30" in text and "9:15" in text and "Meeting at" in text
+    # Real timestamped transcripts still read as such.
+    t = load_transcript("Ann (01:41): Hello there.\nBen (01:45): Hi.\n")
+    assert [(s.speaker, s.start) for s in t.segments] == [("Ann", 101.0), ("Ben", 105.0)]

@@ -152,11 +152,13 @@ def test_outputs_never_overwrite_an_input(tmp_path: Path) -> None:
     folder = tmp_path / "talks"
     shutil.copytree(DATA, folder)
     before = (folder / "gamma.en.srt").read_bytes()
-    report = run_batch(folder, folder, _settings(tmp_path))  # output folder = input folder
+    # Output folder = input folder; one episode per group (the next synthesized while one is mixed).
+    report = run_batch(folder, folder, _settings(tmp_path, group_size=1))
     status = {e.name: e for e in report.episodes}
     assert status["gamma.en"].status == "failed" and "gamma.en.srt" in status["gamma.en"].message
     assert (folder / "gamma.en.srt").read_bytes() == before
     assert status["alpha.en"].status == "done" and (folder / "alpha.en.txt").is_file()
+    assert status["beta.zh"].status == "done" and [e.name for e in report.episodes] == NAMES
 
 
 def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

@@ -240,8 +240,16 @@ def test_author_defaults_to_the_episodes_artist(tmp_path: Path) -> None:
         )
     )
     assert channel.findtext("itunes:author", namespaces=NS) == "The Show"
+    other = ExportSettings(sidecars=(), show="Another Show", draw_cover=False)
+    export_episode(mix(script, audio), script, tmp_path / "hello2.mp3", other)
+    channel, _ = _items(
+        build_feed(
+            tmp_path, title="Show", base_url=BASE, owner_email="o@example.com", image="https://x.org/a.png"
+        )
+    )
+    assert channel.findtext("itunes:author", namespaces=NS) == "Show"  # no shared show name: the title
     assert channel.findtext("language") == "en"
-    assert items[0].find("podcast:chapters", NS) is None
+    assert all(i.find("podcast:chapters", NS) is None for i in items)
 
 
 def test_cli_feed_writes_a_valid_feed(folder: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ equals the input's, the render is refused with one sentence before anything is w
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pytest
 
 from voicer.errors import ExportError, VoicerError
 from voicer.export import ExportSettings, preflight
-from voicer.export.paths import SIDECAR_SUFFIXES, check_outputs, planned_outputs
+from voicer.export.paths import SIDECAR_SUFFIXES, check_cli_outputs, check_outputs, planned_outputs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -105,23 +106,37 @@ def test_default_workflow_keeps_the_edited_script(tmp_path: Path) -> None:
     check_outputs(planned_outputs(tmp_path / "episode.mp3", ExportSettings().sidecars), [script])
 
 
+def _named_like(tmp_path: Path, kind: str, sidecar: str) -> tuple[Path, str, list[str]]:
+    """An input of `kind` named like `sidecar` of talk.mp3 (or given as --script-out)."""
+    suffix, text = INPUTS[kind]
+    if sidecar == "script":
+        src, extra = tmp_path / f"talk{suffix}", ["--script-out"]
+    else:
+        # The sidecar's own name whatever the kind (content sniffing reads it as `kind`).
+        src, extra = tmp_path / f"talk{SIDECAR_SUFFIXES[sidecar][0]}", []
+    src.write_text(text, encoding="utf-8")
+    return src, text, [*extra, src.name] if extra else []
+
+
 @pytest.mark.parametrize("kind", sorted(INPUTS))
-@pytest.mark.parametrize("sidecar", ["chapters", "srt", "vtt", "notes", "script"])
+@pytest.mark.parametrize("sidecar", ["chapters", "srt", "vtt", "notes", "report", "script"])
 def test_every_input_against_every_sidecar_is_refused_before_work(
     tmp_path: Path, kind: str, sidecar: str
 ) -> None:
-    """An input named exactly like a sidecar of the episode (or like --script-out) is refused
-    with exit 2 and one sentence; the input is unchanged and nothing else is written."""
-    suffix, text = INPUTS[kind]
-    if sidecar == "script":
-        src = tmp_path / f"talk{suffix}"
-        extra = ["--script-out", src.name]
-    else:
-        # An input named like the sidecar whatever its extension: talk.srt.txt is no sidecar,
-        # so the sidecar's own name is used (content sniffing reads it as `kind`).
-        src = tmp_path / f"talk{SIDECAR_SUFFIXES[sidecar][0]}"
-        extra = []
-    src.write_text(text, encoding="utf-8")
+    """The CLI's check (run before the script is made) refuses an input named exactly like a
+    sidecar of the episode or like --script-out; nothing is written."""
+    src, text, _ = _named_like(tmp_path, kind, sidecar)
+    script_out = src if sidecar == "script" else None
+    with pytest.raises(ExportError, match=re.escape(str(src))):
+        check_cli_outputs(src, tmp_path / "talk.mp3", ExportSettings(), script_out)
+    assert src.read_text(encoding="utf-8") == text
+    assert [p.name for p in tmp_path.iterdir()] == [src.name]
+
+
+@pytest.mark.parametrize(("kind", "sidecar"), [("srt", "srt"), ("md", "notes"), ("script", "script"),
+                                               ("txt", "chapters")])  # fmt: skip
+def test_the_cli_refuses_with_one_sentence_and_exit_2(tmp_path: Path, kind: str, sidecar: str) -> None:
+    src, text, extra = _named_like(tmp_path, kind, sidecar)
     proc = _voicer("render", src.name, "-o", "talk.mp3", "--engine", "offline", "-q", *extra, cwd=tmp_path)
     _refused(proc, src.name)
     assert src.read_text(encoding="utf-8") == text

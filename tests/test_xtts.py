@@ -46,6 +46,7 @@ def voices(xtts_dir, ref_wav, tmp_path_factory):
         "x-nobody": dict(language="zh", speaker="Nobody Here"),
         "x-clone": dict(language="zh", reference_wav=ref_wav),
         "x-bf16": dict(language="en", speaker="host_a", extra='precision = "bf16"\n'),
+        "x-fp16": dict(language="en", speaker="host_a", extra='precision = "fp16"\n'),
     }
     for name, kw in presets.items():
         (d / f"{name}.toml").write_text(coqui_fixtures.xtts_preset_toml(name, model_dir=xtts_dir, **kw))
@@ -208,6 +209,11 @@ def test_clone_latents_are_computed_once_per_voice_and_kept_on_disk(voices, voic
     out = [first.synthesize(t, voices["x-clone"], "zh")[0] for t in turns]
     assert len(computed) == 1  # eight turns, one conditioning pass
     assert all(len(x) > 0 for x in out)
+    # What every turn of a 1,000-turn episode asks for (without its synthesis): still one pass.
+    tts, _ = xtts_model(first)
+    settings = first._settings(voices["x-clone"])
+    conds = [first._xtts_conditioning(tts, settings, voices["x-clone"]) for _ in range(1000)]
+    assert len(computed) == 1 and all(c is conds[0] for c in conds)
     assert len(list(voice_cache.glob("*.pt"))) == 1
     # Another process (a worker, the next render) reads them from disk.
     second = pickle.loads(pickle.dumps(first))
@@ -277,6 +283,7 @@ def test_bf16_autocast_runs_on_cpu_and_is_part_of_the_identity(engine, voices):
     assert audio.dtype == np.float32 and len(audio) > 0.05 * sr
     assert engine.identity(voices["x-bf16"])["precision"] == "bf16"
     assert "precision" not in engine.identity(voices["x-en-a"])  # fp32 keys stay as they were
+    assert "precision" not in engine.identity(voices["x-fp16"])  # a preset's fp16 waits for a GPU
     with pytest.raises(EngineError, match="fp16 needs a GPU"):
         get_engine("coqui", device="cpu").__class__(device="cpu", precision="fp16")
     with pytest.raises(EngineError, match="Unknown precision"):

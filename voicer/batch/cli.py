@@ -47,12 +47,20 @@ def batch(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     lufs: Annotated[float | None, typer.Option("--lufs", help="Loudness target.")] = None,
     bitrate: Annotated[int, typer.Option("--bitrate", help="MP3 bitrate in kbps.")] = 128,
-    show: Annotated[str | None, typer.Option("--show", help="Show name (tags; default feed title).")] = None,
+    show: Annotated[
+        str | None,
+        typer.Option("--show", help="Show name (tags; the feed's title when --title is not given)."),
+    ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Podcast title for the feed.")] = None,
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Public URL of the output folder: writes feed.xml.")
     ] = None,
-    author: Annotated[str | None, typer.Option("--author", help="Podcast author (itunes:author).")] = None,
+    author: Annotated[
+        str | None, typer.Option("--author", help="Podcast author (itunes:author; default: --show).")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", help="Podcast description for the feed.")
+    ] = None,
     email: Annotated[str | None, typer.Option("--email", help="Owner email (itunes:owner).")] = None,
     image: Annotated[str | None, typer.Option("--image", help="Cover image URL (.jpg/.png).")] = None,
     category: Annotated[str | None, typer.Option("--category", help="iTunes category.")] = None,
@@ -73,7 +81,13 @@ def batch(
     feed: dict[str, Any] | None = None
     if base_url:
         feed = {"title": title or show or "", "base_url": base_url}
-        extra = {"author": author, "owner_email": email, "image": image, "category": category}
+        extra = {
+            "author": author or show,
+            "owner_email": email,
+            "image": image,
+            "category": category,
+            "description": description,
+        }
         feed.update({k: v for k, v in extra.items() if v is not None})
     settings = BatchSettings(
         render=RenderSettings(

@@ -72,7 +72,8 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         where = f"at {address}" if address else "on this machine"
-        raise BatchError(f"Cannot start or join Ray {where} ({exc}); check --ray-address.") from None
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
+        raise BatchError(f"Cannot start or join Ray {where} ({first}); check --ray-address.") from None
 
 
 class EngineActor:

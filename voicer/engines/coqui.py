@@ -440,9 +440,10 @@ def _rng_devices(device: str) -> list[int]:
 class CoquiEngine:
     """Coqui TTS models, each loaded once per (model, device) for this engine's life.
 
-    `precision`: "fp32" (default), "fp16" (GPU) or "bf16" (autocast; a preset's
-    `precision` wins). `gpu_workers`: model replicas on one CUDA device, one worker
-    process each (`traits.preferred_workers`; default from free GPU memory, 1 on CPU).
+    `precision`: "fp32" (default), "fp16" (GPU) or "bf16" (autocast of XTTS's GPT); without
+    it, a preset's `precision` applies where the device allows it. `gpu_workers`: model
+    replicas on one CUDA device, one worker process each (`traits.preferred_workers`;
+    default from free GPU memory, 1 on CPU).
     """
 
     name = "coqui"
@@ -520,7 +521,10 @@ class CoquiEngine:
             s["config_path"] = str(resolve_path(voice, cp) if cp else folder / "config.json")
         else:
             s.setdefault("model", XTTS_V2)
-        s["precision"] = resolve_precision(s.get("precision") or self.precision, self.device)
+        if s.get("precision") and self.precision == "fp32":  # the preset's wish, where the device allows
+            s["precision"] = resolve_precision(s["precision"], self.device, strict=False)
+        else:  # the render's choice (checked when the engine was made)
+            s["precision"] = self.precision
         s["xtts"] = _is_xtts_settings(s)
         if s.get("reference_wav"):
             ref = check_reference_wav(resolve_path(voice, s["reference_wav"]), voice.name)
@@ -602,6 +606,9 @@ class CoquiEngine:
                 raise EngineError(problem)
         _install_offline_zh_segmenter()
         _patch_xtts_audio_loader()
+        from .coqui_espeak import install_library_backend
+
+        install_library_backend()  # VCTK VITS's `espeak` phonemizer, without an espeak program
         with _quiet_transformers():
             tts = self._load_local(s) if s.get("model_path") else self._load_named(s["model"])
         try:

@@ -51,6 +51,10 @@ def doctor(*, check_import: bool = True) -> list[tuple[str, bool, str]]:
     rows.append(_torch_device_row())
     if importlib.util.find_spec("TTS") is not None:
         rows.append(_transformers_row())
+        from .coqui_espeak import backend_status
+
+        ok, why = backend_status()
+        rows.append(("espeak phonemizer (en-vctk)", ok, why))
 
     try:
         voices = load_voices()

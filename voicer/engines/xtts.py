@@ -185,13 +185,19 @@ def cached_latents(
 # ------------------------------------------------------------ precision and replicas
 
 
-def resolve_precision(requested: str | None, device: str) -> str:
-    """ "fp32", "fp16" or "bf16" for `device`; an unusable choice is an EngineError."""
+def resolve_precision(requested: str | None, device: str, *, strict: bool = True) -> str:
+    """ "fp32", "fp16" or "bf16" for `device`. An unusable choice is an EngineError when
+    `strict` (the user asked for it), else fp32 (a preset's wish, "on a GPU")."""
     p = (requested or "fp32").strip().lower()
     if p not in PRECISIONS:
         raise EngineError(f"Unknown precision {requested!r}; use fp32, fp16 or bf16.")
     if p == "fp32":
         return p
+    if not strict:
+        try:
+            return resolve_precision(p, device)
+        except EngineError:
+            return "fp32"
     kind = device.split(":")[0]
     if kind == "cpu" and p == "fp16":
         raise EngineError("fp16 needs a GPU; use precision bf16 or fp32 on the CPU.")

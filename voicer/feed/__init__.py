@@ -12,7 +12,6 @@ characters XML forbids and the result is parsed back before it is returned.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -109,13 +108,15 @@ def check_feed_options(
     _cover_url(Path(folder).expanduser(), base_url, image_url or image, title, draw=False)
 
 
-def _author(author: str | None, episodes: list[Episode]) -> str:
+def _author(author: str | None, episodes: list[Episode], title: str) -> str:
+    """itunes:author: as given, else the artist every episode names (a show name), else the title
+    (a per-episode host list is no show's author)."""
     if author:
         return author
-    artists = Counter(e.artist for e in episodes if e.artist)
-    if artists:
-        return artists.most_common(1)[0][0]
-    raise ExportError("Apple Podcasts needs the show's author (itunes:author): pass --author NAME.")
+    artists = {e.artist for e in episodes}
+    if len(artists) == 1 and (artist := artists.pop()):
+        return artist
+    return title
 
 
 def build_feed(
@@ -141,7 +142,7 @@ def build_feed(
 
     `feed_url` (atom:link rel="self", and the seed of podcast:guid) defaults to
     `base_url` + `feed_name`. `owner_email` is required (itunes:owner: Apple's
-    contact for the show); `author` defaults to the episodes' artist tag.
+    contact for the show); `author` defaults to the artist tag all episodes share, else the title.
     """
     from feedgen.feed import FeedGenerator  # imports lxml.etree before feedgen.ext needs it
 
@@ -161,7 +162,7 @@ def build_feed(
     episodes = scan_episodes(root)
     title = xml_safe(title).strip()
     cover = _cover_url(root, base_url, image_url or image, title)  # `image` is the CLI's name for it
-    who = xml_safe(_author(author, episodes))
+    who = xml_safe(_author(author, episodes, title))
     feed_url = feed_url or base_url.rstrip("/") + "/" + quote(feed_name)
     lang = language or _rss_language(episodes[0].language)
 

@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from voicer.errors import InputError, VoicerWarning
+from voicer.ingest.asides import drop_asides, is_aside
 from voicer.ingest.language import detect_language
 from voicer.ingest.speakers import NOTE_KEY as SPEAKER_NOTE
 from voicer.ingest.speakers import merge_note, merge_speakers
@@ -125,4 +126,4 @@ def _parse(text: str, fmt: str):  # -> Parsed
     return parse_text(text)
 
 
-__all__ = ["FORMATS", "detect_language", "load_transcript", "sniff_format"]
+__all__ = ["FORMATS", "detect_language", "drop_asides", "is_aside", "load_transcript", "sniff_format"]

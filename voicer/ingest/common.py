@@ -133,8 +133,8 @@ def plain(text: str) -> str:
 # --------------------------------------------------------- stage directions
 
 def is_stage_direction(content: str) -> bool:
-    """A parenthetical that is a sound, an action or a transcriber's note (`voicer.text.asides`)."""
-    from voicer.text.asides import is_aside
+    """A parenthetical that is a sound, an action or a transcriber's note (`voicer.ingest.asides`)."""
+    from voicer.ingest.asides import is_aside
 
     return is_aside(content)
 
@@ -142,7 +142,7 @@ def is_stage_direction(content: str) -> bool:
 def mark_stage_directions(text: str) -> str:
     """（笑） (laughs) 【掌声】 (Typewriter Dings) -> [笑] [laughs] [掌声] [Typewriter Dings];
     other parentheticals stay as text."""
-    from voicer.text.asides import mark_asides
+    from voicer.ingest.asides import mark_asides
 
     return mark_asides(text)
 

@@ -21,8 +21,11 @@ from voicer.ingest.subtitles import parse_time
 
 _TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 LEAD_RE = re.compile(rf"^\s*[\[(]?({_TS})[\])]?(?=\s|$)\s*[-–—|]?\s*(.*)$")
+# The time after a name is bracketed, followed by a colon, or alone on the line (Otter): a bare
+# time in a sentence ("Meeting at 10:30 today.") is no timestamp.
 NAME_FIRST_RE = re.compile(
-    rf"^\s*(?:\*\*)?([^\W\d][^\[\]()<>:：*]{{0,39}}?)(?:\*\*)?\s+[\[(]?({_TS})[\])]?\s*[:：]?\s*(.*)$"
+    rf"^\s*(?:\*\*)?([^\W\d][^\[\]()<>:：*]{{0,39}}?)(?:\*\*)?\s+"
+    rf"(?:[\[(]({_TS})[\])]\s*[:：]?|({_TS})\s*[:：]|({_TS})\s*$)\s*(.*)$"
 )
 _BOLD_NAME_RE = re.compile(r"^\*\*([^*:：]{1,40}?)\s*[:：]?\s*\*\*\s*[:：]?\s*")
 
@@ -44,7 +47,8 @@ def _match(line: str) -> tuple[float, str | None, str] | None:
         return parse_time(m.group(1)), None, rest
     m = NAME_FIRST_RE.match(line)
     if m and valid_speaker_name(normalize_speaker(m.group(1))):
-        return parse_time(m.group(2)), normalize_speaker(m.group(1)), m.group(3)
+        stamp = m.group(2) or m.group(3) or m.group(4)
+        return parse_time(stamp), normalize_speaker(m.group(1)), m.group(5)
     return None
 
 

@@ -170,8 +170,6 @@ def _relative_gain(music: np.ndarray, sample_rate: int, speech_lufs: float, leve
 
 def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSettings()) -> Mixed:  # noqa: B008
     """Build the episode: one `Mixed` at `settings.sample_rate`, mastered, with its timeline."""
-    from voicer.mix.loudness import integrated_lufs
-
     _check_audio(script, audio)
     sr = settings.sample_rate
     channels = 2 if settings.stereo else 1
@@ -214,11 +212,7 @@ def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSetti
         outro_at = max(plan.speech_start, plan.speech_end - int(round(settings.outro_overlap * sr)))
         total = max(total, outro_at + outro.shape[0])
 
-    if total > settings.max_hours * 3600 * sr:
-        raise MixError(
-            f"The episode would be {total / sr / 3600:.1f} hours long; voicer mixes at most "
-            f"{settings.max_hours:g} hours at a time: split the transcript into parts."
-        )
+    _check_total(total, sr, settings)
     # 3. One allocation; speech written in place.
     buf = np.zeros((total, channels) if channels == 2 else total, dtype=np.float32)
     host_index = {h.id: k for k, h in enumerate(script.hosts)}
@@ -235,20 +229,7 @@ def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSetti
 
     # 4. Music, levelled against a sample of the speech, ducked under it.
     if intro is not None or outro is not None or stinger is not None:
-        sample_end = min(plan.speech_end, plan.speech_start + 120 * sr)
-        speech_lufs = integrated_lufs(buf[plan.speech_start : sample_end], sr)
-        spans = [(p.start, p.start + p.length) for p in plan.placements]
-        if intro is not None:
-            keep = min(intro.shape[0], start + int(round(settings.intro_under * sr)))
-            part = fade(intro[:keep], sr, fade_in=0.02, fade_out=min(settings.music_fade, keep / sr))
-            _add_music(buf, part, 0, spans, sr, settings, speech_lufs, settings.music_level_lu)
-        if outro is not None:
-            part = fade(outro, sr, fade_in=settings.music_fade, fade_out=settings.music_fade)
-            _add_music(buf, part, outro_at, spans, sr, settings, speech_lufs, settings.music_level_lu)
-        if stinger is not None:
-            part = fade(stinger, sr, fade_in=0.01, fade_out=0.05)
-            for at in plan.stingers:
-                _add_music(buf, part, at, [], sr, settings, speech_lufs, settings.stinger_level_lu)
+        _mix_music(buf, plan, sr, settings, (intro, outro, stinger), start, outro_at)
 
     # 5. Master.
     if settings.normalize:
@@ -266,6 +247,44 @@ def mix(script: Script, audio: list[TurnAudio], settings: MixSettings = MixSetti
         figures = measure(buf, sr)
 
     return Mixed(samples=buf, sample_rate=sr, timeline=_timeline(script, plan, total, sr), loudness=figures)
+
+
+def _check_total(total: int, sr: int, settings: MixSettings) -> None:
+    """MixError before the one allocation when the episode is longer than `settings.max_hours`."""
+    if total > settings.max_hours * 3600 * sr:
+        raise MixError(
+            f"The episode would be {total / sr / 3600:.1f} hours long; voicer mixes at most "
+            f"{settings.max_hours:g} hours at a time: split the transcript into parts."
+        )
+
+
+def _mix_music(
+    buf: np.ndarray,
+    plan: Layout,
+    sr: int,
+    settings: MixSettings,
+    music: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None],
+    start: int,
+    outro_at: int,
+) -> None:
+    """Intro, outro and stingers added into `buf`, levelled against the speech and ducked under it."""
+    from voicer.mix.loudness import integrated_lufs
+
+    intro, outro, stinger = music
+    sample_end = min(plan.speech_end, plan.speech_start + 120 * sr)
+    speech_lufs = integrated_lufs(buf[plan.speech_start : sample_end], sr)
+    spans = [(p.start, p.start + p.length) for p in plan.placements]
+    if intro is not None:
+        keep = min(intro.shape[0], start + int(round(settings.intro_under * sr)))
+        part = fade(intro[:keep], sr, fade_in=0.02, fade_out=min(settings.music_fade, keep / sr))
+        _add_music(buf, part, 0, spans, sr, settings, speech_lufs, settings.music_level_lu)
+    if outro is not None:
+        part = fade(outro, sr, fade_in=settings.music_fade, fade_out=settings.music_fade)
+        _add_music(buf, part, outro_at, spans, sr, settings, speech_lufs, settings.music_level_lu)
+    if stinger is not None:
+        part = fade(stinger, sr, fade_in=0.01, fade_out=0.05)
+        for at in plan.stingers:
+            _add_music(buf, part, at, [], sr, settings, speech_lufs, settings.stinger_level_lu)
 
 
 def _add_music(

@@ -155,12 +155,18 @@ def make_script(
         for k, v in transcript.meta.items()
         if k not in ("voicer", "title", "language", "hosts", "speakers_merged")
     }
-    if transcript.meta.get("speakers_merged") and chapters:
-        chapters[0].notes.insert(0, transcript.meta["speakers_merged"])  # ingest merged "刘:" into "刘铮:"
+    _note_merged_speakers(transcript, chapters)
     if transcript.source:
         meta.setdefault("transcript", str(transcript.source))
     return Script(title=episode_title, language=lang, hosts=hosts, chapters=chapters, meta=meta)
 
+
+
+def _note_merged_speakers(transcript: Transcript, chapters: list[Chapter]) -> None:
+    """Ingest merged "刘:" into "刘铮:": say so as a comment above the first chapter's turns."""
+    note = transcript.meta.get("speakers_merged")
+    if note and chapters:
+        chapters[0].notes.insert(0, note)
 
 def _llm_chapters(
     chapters: list[Chapter],

@@ -27,7 +27,7 @@ from voicer.model import Host, Turn, spoken_text, word_count
 
 from .chapters import Span, collocations, phrases
 from .data import bank, bank_language
-from .sentences import size
+from .sentences import size, words
 
 _CLAUSE_END_RE = re.compile(r"(?<=[，,；;、：:])")
 
@@ -276,17 +276,30 @@ def _turn_texts(talk: _Talk, sentences: list[str]) -> list[tuple[str, bool]]:
         nxt = sentences[i + 1] if i + 1 < len(sentences) else None
         # Hand over after a question, at the turn's target size or at a limit;
         # a question waits for the next turn unless this one is still short.
+        # A next sentence that opens with 也/还/或许 ("also", "and") goes on with this one: the
+        # same host says it, so a restored sentence end that came too early never splits a thought.
+        at_target = now >= target and not (nxt is not None and _continues(nxt, language))
         if (
             nxt is None
             or _is_question(sentence)
             or len(cur) >= max_sentences
             or now + size(nxt, language) > max_size
-            or now >= target
+            or at_target
             or (_is_question(nxt) and len(cur) >= 2)
         ):
             flush()
     flush()
     return out
+
+
+def _continues(sentence: str, language: str) -> bool:
+    """True when `sentence` opens with a word that continues the one before (也, 还, "and")."""
+    ws = words(sentence, language)
+    if not ws:
+        return False
+    t = bank(language)["punctuate"]
+    starts = t["sentence_start_words"]
+    return ws[0] in t["continue_starts"] or starts.get(ws[0], 0.0) < 0
 
 
 def topic(title: str) -> str:

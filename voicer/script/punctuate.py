@@ -224,9 +224,10 @@ def _gap_scores(
     en = language == "en"
     low = [w.text.lower() for w in words] if en else [w.text for w in words]
     tags = [_tag(w.text, language) for w in words]
-    prev_tag, next_tag = t["prev_tag"], t["next_tag"]
+    prev_tag, next_tag, pair_tag = t["prev_tag"], t["next_tag"], t.get("pair_tag", {})
     finals, starts = set(t["final_words"]), set(t["start_words"])
     subjects = set(t["subject_words"])
+    q_finals = set(t["question_finals"])
     cont_end, cont_start = set(t["continue_ends"]), set(t["continue_starts"])
     sent_finals, sent_starts = t["sentence_final_words"], t["sentence_start_words"]
     topics = [p.lower() for p in bank(language)["chapters"]["cue_contains"]]
@@ -238,9 +239,10 @@ def _gap_scores(
         s = t["hint"] if words[i].hint else 0.0
         s += prev_tag.get(tags[i - 1], prev_tag.get(tags[i - 1][:1], 0.0))
         s += next_tag.get(tags[i], next_tag.get(tags[i][:1], 0.0))
+        s += pair_tag.get(f"{tags[i - 1][:1]} {tags[i][:1]}", 0.0)
         if b in subjects:
             s += t["subject_bonus"]
-        if a in finals:
+        if a in finals or (len(a) > 1 and a[-1:] in q_finals):  # jieba keeps 有用吗 whole
             s += t["final_bonus"]
         if b in starts:
             s += t["start_bonus"]
@@ -256,7 +258,9 @@ def _gap_scores(
             s -= t["glued_penalty"]  # probably one name or word that jieba does not know
         clause[i] = s
         sentence[i] = (
-            sent_finals.get(a, 0.0) + sent_starts.get(b, 0.0) + t["sentence_next_tag"].get(tags[i][:1], 0.0)
+            sent_finals.get(a, sent_finals.get(a[-1:], 0.0) if a[-1:] in q_finals else 0.0)
+            + sent_starts.get(b, 0.0)
+            + t["sentence_next_tag"].get(tags[i][:1], 0.0)
         )
         if b[:1] in topic_heads and any(
             " ".join(low[i : i + 4]).replace(" " if not en else "\0", "").startswith(p) for p in topics

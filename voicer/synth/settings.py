@@ -40,7 +40,7 @@ class RenderSettings:
     gpu_workers: int | None = None
     """Model replicas on one GPU, one worker each (default: from free GPU memory; 1 on the CPU)."""
     precision: str | None = None
-    """Coqui on a GPU: "fp16" or "bf16" autocast for XTTS's GPT (default "fp32"; a preset's wins)."""
+    """Coqui: "fp16" (GPU) or "bf16" autocast for XTTS's GPT (default: fp32, or a preset's `precision`)."""
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from voicer.ingest import drop_asides
 from voicer.model import MARKER_RE
-from voicer.text.asides import drop_asides
 
 # A URL may hold one level of parentheses (".../filters:no_upscale()?...").
 _URL_IN_PARENS = r"\((?:[^()\s]|\([^()\s]*\))*\)"

@@ -6,8 +6,8 @@ import functools
 import re
 import unicodedata
 
+from voicer.ingest import drop_asides
 from voicer.text import en, zh
-from voicer.text.asides import drop_asides
 from voicer.text.lexicon import Lexicon, compiled, default_lexicon
 from voicer.text.markup import strip_unspoken
 

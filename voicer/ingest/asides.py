@@ -1,7 +1,7 @@
 """Parenthesized asides that are sounds, actions or transcribers' notes, never spoken.
 
 One decision for both languages and both stages (ingest marks them ``[...]``, the text
-normalizer drops any left in an edited script): by list (data/asides.toml ``words``,
+normalizer drops any left in an edited script): by list (ingest/data/asides.toml ``words``,
 ``patterns``) and by shape: a label with a colon ("Intro music: ...", "Inaudible: 0:01:39.5
 ..."), a pronunciation ("/ˈprɪmər/"), a subject with a sound verb ("Typewriter Dings"), an
 action in the third person ("clears throat"), a Chinese event ("电话铃响"). A parenthetical
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
+from pathlib import Path
 from typing import Any
-
-from voicer.text.tables import table
 
 # The brackets an aside is written in, and the content (no nested brackets, one line).
 PAREN_RE = re.compile(r"[（(【]([^（）()【】\[\]\n]{1,80})[）)】]")
@@ -27,7 +27,8 @@ _ARTICLES = {"the", "a", "an", "his", "her", "their", "its"}
 
 @functools.lru_cache(maxsize=1)
 def _rules() -> dict[str, Any]:
-    data = table("asides")
+    with open(Path(__file__).resolve().parent / "data" / "asides.toml", "rb") as f:
+        data = tomllib.load(f)
     return {
         "words": frozenset(w.casefold() for w in data["words"]),
         "patterns": tuple(re.compile(p, re.IGNORECASE) for p in data["patterns"]),
