@@ -23,7 +23,6 @@ from voicer.engines.pool import (
     TurnJob,
     open_pool,
     pool_kind,
-    run_job,
 )
 from voicer.model import Chapter, Host, Script, Turn
 from voicer.synth import RenderSettings, render_scripts, synthesize_script
@@ -77,9 +76,14 @@ def test_the_pool_is_chosen_from_traits_not_names():
     assert pool_kind(OfflineEngine(), 1) == "fresh-process"  # still a fresh fork per turn
     assert pool_kind(_Steady(), 2) == "workers"
     assert pool_kind(_Steady(), 1) == "in-process"
-    assert pool_kind(_OnGpu(), 4) == "in-process"  # one model kept busy on the accelerator
+    assert pool_kind(_OnGpu(), 1) == "in-process"  # one model kept busy on the accelerator
+    assert pool_kind(_OnGpu(), 2) == "workers"  # a worker per model replica
     assert pool_kind(OfflineEngine(), 2, isolate=False) == "workers"
-    assert isinstance(open_pool(_OnGpu(), workers=4), InProcessPool)
+    assert isinstance(open_pool(_OnGpu(), workers=4), InProcessPool)  # never more than its replicas
+    two = _OnGpu()
+    two.traits = replace(two.traits, preferred_workers=2)
+    pool = open_pool(two, workers=8)
+    assert isinstance(pool, ProcessPool) and pool.workers == 2 and pool.kind == "workers"
     pool = open_pool(OfflineEngine(), workers=8, jobs=3)
     assert isinstance(pool, ProcessPool) and pool.workers == 3  # never more workers than turns
 
@@ -88,9 +92,12 @@ def test_every_pool_gives_the_same_samples_for_a_fresh_process_engine(voices):
     texts = _lines(4)
     jobs = _jobs(voices, texts)
     engine = OfflineEngine()
-    alone = [run_job(engine, job, isolate=True) for job in jobs]
+    # (Not `run_job` here: a fork of this test process would inherit whatever eSpeak state
+    # earlier tests left in it, the very thing the fresh-process pool avoids.)
+    with open_pool(engine, workers=1) as pool:
+        alone = list(pool.run(jobs))
     with open_pool(engine, workers=2) as pool:
-        pooled = {r.job.key: r for r in pool.run(jobs)}
+        pooled = {r.job.key: r for r in pool.run(list(reversed(jobs)))}
     for res in alone:
         assert res.ok and np.array_equal(res.samples, pooled[res.job.key].samples)
 

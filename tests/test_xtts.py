@@ -99,6 +99,21 @@ def test_studio_speakers_speak_zh_and_en_and_differ(engine, voices):
     assert len(engine.loaded_models()) == 1  # one model for every voice of it
 
 
+def test_model_folder_form_loads_like_the_file_form(xtts_dir, voices, engine, tmp_path):
+    (tmp_path / "folder.toml").write_text(
+        f'name = "folder"\nlanguage = "en"\n[engines.coqui]\nmodel_path = "{xtts_dir.as_posix()}"\n'
+        'speaker = "host_a"\nlanguage = "en"\n'
+    )
+    folder = load_voices([tmp_path])["folder"]
+    e = get_engine("coqui", device="cpu")
+    ident = e.identity(folder)
+    assert ident["model_stamp"] == engine.identity(voices["x-en-a"])["model_stamp"]  # model.pth inside
+    a, _ = e.synthesize("Welcome back to the show.", folder, "en")
+    b, _ = engine.synthesize("Welcome back to the show.", voices["x-en-a"], "en")
+    np.testing.assert_array_equal(a, b)  # same files, same voice, same seed: same audio
+    e.close()
+
+
 def test_latin_spans_in_chinese_are_spoken_in_english(engine, voices, monkeypatch):
     engine.synthesize("你好。", voices["x-zh-a"], "zh")
     _, model = xtts_model(engine)

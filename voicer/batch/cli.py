@@ -113,7 +113,8 @@ def batch(
     with rich_batch_progress(err, quiet=quiet) as progress:
         report = run_batch(source, out, settings, progress)
     hours = sum(e.seconds for e in report.episodes if e.status != "failed") / 3600
-    how = f", {report.workers} {report.pool} workers" if report.workers else ""
+    kinds = {"ray": "Ray actors", "in-process": "in this process", "fresh-process": "fresh-process workers"}
+    how = f", {report.workers} {kinds.get(report.pool, 'worker processes')}" if report.workers else ""
     err.print(
         f"{len(report.episodes)} episodes: {report.count('done')} rendered, {report.count('skipped')} "
         f"unchanged, {report.count('failed')} failed ({hours:.2f} h of audio, {report.elapsed:.1f} s{how})",

@@ -33,7 +33,7 @@ class BatchEvent:
     status: str | None = None
     """"episode" events: "done", "skipped" or "failed"; "turn" events: the turn's status."""
     message: str | None = None
-    """Why an episode failed."""
+    """Why an episode failed; for "start", which engine was chosen and why."""
     turns_done: int = 0
     """"turn" events: turns of `episode` finished so far."""
     turns_total: int = 0
@@ -91,6 +91,8 @@ def rich_batch_progress(console: Console, quiet: bool = False) -> Iterator[Batch
                 note="turns",
                 visible=True,
             )
+        if event.kind == "start" and event.message:
+            bar.console.print(event.message, markup=False, highlight=False)
         if event.kind == "episode" and event.status == "failed":
             bar.console.print(f"failed: {event.episode}: {event.message}", markup=False, highlight=False)
 

@@ -169,18 +169,20 @@ class _Batch:
     # ------------------------------------------------------------ whole run
 
     def run(self, feed: dict[str, Any] | None) -> BatchReport:
-        self.track.emit("start")
-        ready = [r for spec in self.catalogue.episodes if (r := self._prepare(spec)) is not None]
-        self.track.chars_total = sum(sum(r.chars.values()) for r in ready)
+        self.track.emit("start", message=getattr(self.engine, "note", None) or None)  # which engine, why
         pool_kind, workers = "none", 0
-        if ready:
-            pool = self._open_pool(len(ready))
-            pool_kind, workers = pool.kind, pool.workers
-            try:
-                self._render_all(ready, pool)
-            finally:
-                pool.close()
-                self.engine.close()
+        try:
+            ready = [r for spec in self.catalogue.episodes if (r := self._prepare(spec)) is not None]
+            self.track.chars_total = sum(sum(r.chars.values()) for r in ready)
+            if ready:
+                pool = self._open_pool()
+                pool_kind, workers = pool.kind, pool.workers
+                try:
+                    self._render_all(ready, pool)
+                finally:
+                    pool.close()
+        finally:
+            self.engine.close()
         order = {spec.name: n for n, spec in enumerate(self.catalogue.episodes)}
         self.reports.sort(key=lambda r: order.get(r.name, len(order)))  # catalogue order
         report = BatchReport(self.reports, elapsed=self.track.elapsed(), pool=pool_kind, workers=workers)
@@ -196,7 +198,7 @@ class _Batch:
         self.track.emit("finish")
         return report
 
-    def _open_pool(self, episodes: int) -> Any:
+    def _open_pool(self) -> Any:
         if self.settings.ray:
             from .raypool import RayPool
 

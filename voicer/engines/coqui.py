@@ -556,7 +556,8 @@ class CoquiEngine:
             "model": s.get("model_path") or s["model"],
         }
         if s.get("model_path"):
-            ident["model_stamp"] = _file_stamp(Path(s["model_path"]))
+            mp = Path(s["model_path"])
+            ident["model_stamp"] = _file_stamp(mp / "model.pth" if mp.is_dir() else mp)
             ident["config_stamp"] = _file_stamp(Path(s["config_path"]))
         return ident
 

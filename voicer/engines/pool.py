@@ -5,11 +5,11 @@ episode it belongs to). A `TurnPool` takes jobs and yields one `TurnResult` per 
 in completion order. `open_pool(engine)` picks the pool from the engine's
 `EngineTraits`, never from its name:
 
-- "in-process": turns run here one after another (an engine on a GPU keeps one
-  model busy; one worker; an engine that cannot be sent to another process);
+- "in-process": turns run here one after another (an engine on a GPU with one model
+  replica keeps it busy; one worker; an engine that cannot be sent to another process);
 - "workers": long-lived worker processes (`concurrent.futures.ProcessPoolExecutor`
   whose initializer receives the engine), each keeping its engine (a loaded model)
-  for every turn it runs;
+  for every turn it runs; on a GPU, one per model replica (`preferred_workers`);
 - "fresh-process": for engines that are only deterministic in a fresh process
   (``determinism="fresh-process"``, eSpeak NG): each worker loads the engine's
   library once, never synthesizes itself, and forks a child per turn, so every turn
@@ -234,10 +234,10 @@ def can_ship(engine: Engine) -> bool:
 
 
 def default_workers(engine: Engine) -> int:
-    """Turns at a time that suit the engine: one per model replica on a GPU, its
-    preferred count, else one per CPU core."""
+    """Turns at a time that suit the engine: one per model replica on a GPU (its
+    `preferred_workers`, default 1), else its preferred count, else one per CPU core."""
     if _on_gpu(engine):
-        return 1
+        return max(1, engine.traits.preferred_workers or 1)
     return engine.traits.preferred_workers or max(1, os.cpu_count() or 1)
 
 
@@ -253,9 +253,9 @@ def _fresh(engine: Engine, isolate: bool | None) -> bool:
 
 def pool_kind(engine: Engine, workers: int, isolate: bool | None = None) -> str:
     """Which pool runs `engine`'s turns (see the module docstring)."""
-    fresh = _fresh(engine, isolate)
-    if _on_gpu(engine) or not can_ship(engine) or (workers <= 1 and not fresh):
-        return "in-process"
+    fresh = _fresh(engine, isolate) and not _on_gpu(engine)
+    if not can_ship(engine) or (workers <= 1 and not fresh):
+        return "in-process"  # one model kept busy here (a GPU with one replica, a single worker)
     return "fresh-process" if fresh else "workers"
 
 
@@ -268,6 +268,8 @@ def open_pool(
     forbid (False) a fresh fork per turn (default: the engine's `determinism`);
     `jobs`: how many turns there are, when known (no more workers than turns)."""
     n = workers or default_workers(engine)
+    if _on_gpu(engine):
+        n = min(n, default_workers(engine))  # one worker per model replica the accelerator holds
     if jobs is not None:
         n = max(1, min(n, jobs))
     kind = pool_kind(engine, n, isolate)

@@ -35,7 +35,12 @@ def resolve_engine(engine: Engine | str, voices: dict[str, Voice], settings: Ren
     from ..engines import get_engine
 
     return get_engine(
-        engine, device=settings.device, voices=voices, agree_coqui_license=settings.agree_coqui_license
+        engine,
+        device=settings.device,
+        voices=voices,
+        agree_coqui_license=settings.agree_coqui_license,
+        gpu_workers=settings.gpu_workers,
+        precision=settings.precision,
     )
 
 

@@ -189,16 +189,15 @@ def _keep(line: str, job: Job, language: str, limit: int) -> tuple[str, str | No
     bare = "".join(ch for ch in text if ch.isalnum())
     if len(bare) >= 4 and bare in "".join(ch for ch in job.chapter_text if ch.isalnum()):
         return text, "repeats the source"
-    new = facts.invented(text, job.chapter_text, language)
-    if new:
-        return text, "adds " + ", ".join(new[:3]) + " (not in the source)"
+    if facts.invented(text, job.chapter_text, language):
+        return text, "bring numbers or names the source does not have"
     return text, None
 
 
 def accept(
     content: str, job: Job, cast: Cast, prompts: dict[str, Any], language: str, joiner: str, max_size: int
-) -> tuple[list[Turn], list[str]]:
-    """The part's turns from a valid plan, and notes on the added lines dropped."""
+) -> tuple[list[Turn], dict[str, int]]:
+    """The part's turns from a valid plan, and how many added lines were dropped, by reason."""
     entries, recap = _entries(content, job, cast)
     limits = prompts["limits"]
     budget = added_words(job, prompts)
@@ -236,5 +235,4 @@ def accept(
             turns.append(Turn(speaker=speaker, text=unit.text))
     if recap_line:
         turns.append(Turn(speaker=cast.narrator or cast.lead, text=recap_line, bridge=True))
-    notes = [f"{n} added line(s) dropped: {why}" for why, n in drops.items()]
-    return turns, notes
+    return turns, drops

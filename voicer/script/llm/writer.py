@@ -121,6 +121,7 @@ class Writer:
         parts = self._split(mode, title, units, before[-keep:] if keep else [])
         turns: list[Turn] = []
         notes: list[str] = []
+        drops: dict[str, int] = {}
         for i, part in enumerate(parts):
             context = (before + turns)[-keep:] if keep else []
             job = Job(title, part, chapter_text, context, final=i == len(parts) - 1)
@@ -142,8 +143,14 @@ class Writer:
                 got, dropped = plan.accept(
                     content, job, self.cast, self.prompts, self.language, self.joiner, self.max_size
                 )
-                notes += dropped
+                for why, n in dropped.items():
+                    drops[why] = drops.get(why, 0) + n
             turns += got
+        if drops:
+            notes.append(
+                f"{sum(drops.values())} added line(s) dropped: "
+                + "; ".join(f"{n} {w}" for w, n in drops.items())
+            )
         if len(parts) > 1:
             notes.append(f"written in {len(parts)} parts to fit the context")
         return turns, notes
