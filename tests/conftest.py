@@ -51,9 +51,25 @@ def _source(obj: Any) -> str:
         return ""
 
 
+def _mentions_shared(func: Any, depth: int = 2) -> bool:
+    """`func`'s source names the shared transcripts, or a helper of its module it calls does."""
+    source = _source(func)
+    if _NAMES_RE.search(source):
+        return True
+    if depth == 0:
+        return False
+    module = inspect.getmodule(func)
+    for name in set(re.findall(r"\b([A-Za-z_]\w*)\(", source)):
+        helper = getattr(module, name, None)
+        if inspect.isfunction(helper) and helper is not func and helper.__module__ == func.__module__:
+            if _mentions_shared(helper, depth - 1):
+                return True
+    return False
+
+
 def _needs_shared(item: pytest.Item) -> bool:
     func = getattr(item, "function", None)
-    if func is not None and _NAMES_RE.search(_source(func)):
+    if func is not None and _mentions_shared(func):
         return True
     callspec = getattr(item, "callspec", None)
     if callspec is not None and any(_is_shared(v) for v in callspec.params.values()):
@@ -67,7 +83,7 @@ def _needs_shared(item: pytest.Item) -> bool:
             continue
         seen.add(name)
         for fixdef in (info.name2fixturedefs.get(name) or ()) if info is not None else ():
-            if _NAMES_RE.search(_source(fixdef.func)):
+            if _mentions_shared(fixdef.func):
                 return True
     return False
 

@@ -98,6 +98,19 @@ def test_engine_auto_decides_from_the_voices_cast(tmp_path):
         engine.close()
 
 
+def _group_members(pgid: int) -> list[str]:
+    """Pids of the processes still in process group `pgid` (from /proc: no pgrep needed)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":  # (zombies are already gone)
+            out.append(stat.parent.name)
+    return out
+
+
 def _temp_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
@@ -125,7 +138,7 @@ def test_sigterm_ends_like_ctrl_c_and_stale_temps_are_removed_next_time(tmp_path
     assert "interrupted" in err
     alive: list[str] = []
     for _ in range(50):  # the workers are ended by the render itself; give them a moment
-        alive = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        alive = _group_members(proc.pid)
         if not alive:
             break
         time.sleep(0.1)

@@ -103,3 +103,4 @@ def test_scoring_folds_both_sides_the_same_way():
     assert error_rate("It costs $300.", "it costs three hundred dollars", "en") == 0.0
     assert error_rate("one two three four", "one two four", "en") == pytest.approx(0.25)
     assert error_rate("one two", "", "en") == 1.0
+    assert error_rate("老黄看着扎克伯格", "老黄看着查克伯" + "伯" * 40, "zh") == 1.0  # a loop counts 1.0

@@ -128,14 +128,18 @@ def fold_en(text: str) -> list[str]:
 
 
 def error_rate(reference: str, hypothesis: str, language: str) -> float:
-    """CER (zh) or WER (en) after folding both sides."""
+    """CER (zh) or WER (en) after folding both sides, at most 1.0 a sentence: a listener
+    that loops on audio it cannot follow ("伯伯伯...") counts as having understood nothing,
+    not as minus several sentences."""
     import jiwer
 
     if language == "zh":
         ref, hyp = fold_zh(reference), fold_zh(hypothesis)
-        return float(jiwer.cer(ref, hyp)) if hyp else 1.0
-    ref_w, hyp_w = fold_en(reference), fold_en(hypothesis)
-    return float(jiwer.wer(" ".join(ref_w), " ".join(hyp_w))) if hyp_w else 1.0
+        rate = float(jiwer.cer(ref, hyp)) if hyp else 1.0
+    else:
+        ref_w, hyp_w = fold_en(reference), fold_en(hypothesis)
+        rate = float(jiwer.wer(" ".join(ref_w), " ".join(hyp_w))) if hyp_w else 1.0
+    return min(rate, 1.0)
 
 
 @dataclass(frozen=True)

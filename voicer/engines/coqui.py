@@ -485,6 +485,7 @@ class CoquiEngine:
         )
         self._models: dict[tuple[str, str], Any] = {}
         self._latents: dict[str, tuple[Any, Any]] = {}
+        self._voice_settings: dict[str, dict[str, Any]] = {}
         self._seed = 0
 
     # Worker processes get a copy without loaded models (they load lazily there).
@@ -511,6 +512,14 @@ class CoquiEngine:
     # every voice's identity first)
 
     def _settings(self, voice: Voice) -> dict[str, Any]:
+        """The voice's checked settings, worked out once per voice for this engine's life
+        (every chunk of a 1,000-turn render asks for them)."""
+        key = json.dumps([voice.name, voice.path, voice.engines.get("coqui")], sort_keys=True, default=str)
+        if key not in self._voice_settings:
+            self._voice_settings[key] = self._check_settings(voice)
+        return dict(self._voice_settings[key])
+
+    def _check_settings(self, voice: Voice) -> dict[str, Any]:
         from .xtts import check_reference_wav, resolve_precision
 
         s = dict(engine_settings(voice, "coqui"))
@@ -670,6 +679,7 @@ class CoquiEngine:
     def close(self) -> None:
         self._models.clear()
         self._latents.clear()
+        self._voice_settings.clear()
         if self.device.startswith("cuda"):
             with contextlib.suppress(Exception):
                 import torch
