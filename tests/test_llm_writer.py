@@ -247,6 +247,20 @@ def test_added_lines_that_invent_or_copy_or_overflow_are_dropped():
         "repeats the source": 1,
         "over the word budget": 1,
     }
+    # A weak model's junk: a stray Latin letter in a Chinese episode, or a name the source lacks.
+    junk = _plan(
+        (1, "A", "C"),
+        (2, "B", "H200呢？"),
+        (3, "A", ""),
+        recap="一两句话的本章小结，只能总结原文说过的内容。",
+    )
+    assert accept(junk)[1] == {
+        "copy the instructions": 1,
+        "hold no Chinese": 1,
+        "bring numbers or names the source does not have": 1,
+    }
+    # A raw line break inside a string does not make the answer unusable.
+    assert accept(_plan((1, "A", ""), (2, "B", "真的\n吗？"), (3, "A", "")))[0][1].text == "真的 吗？"
 
 
 def test_labelled_passages_keep_their_speaker_and_added_lines_go_to_the_narrator():

@@ -73,3 +73,16 @@ def test_an_ambiguous_abbreviation_is_not_merged() -> None:
     text = "刘铮: 你好。\n刘强: 你好。\n刘: 大家好。\n刘铮: 开始。\n刘强: 好。\n刘: 嗯。\n"
     assert {s for s, _ in _speech(text)} == {"刘铮", "刘强", "刘"}
     assert "speakers_merged" not in load_transcript(text).meta
+
+
+def test_a_bold_markdown_label_followed_by_a_digit_is_a_label() -> None:
+    text = (
+        "# 访谈\n\n**主持人：**你今年多大？\n\n**嘉宾：**35岁。我在北京。\n\n"
+        "**主持人：**好的。\n\n**嘉宾：**2018年我来的。\n"
+    )
+    assert _speech(text) == [
+        ("主持人", "你今年多大？"),
+        ("嘉宾", "35岁。我在北京。"),
+        ("主持人", "好的。"),
+        ("嘉宾", "2018年我来的。"),
+    ]

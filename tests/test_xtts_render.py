@@ -68,8 +68,8 @@ def setup(tmp_path_factory):
 
 def command(root: Path, script: Path, out: Path, cache: Path, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "voicer", "render", str(script), "-o", str(out), "--engine", "coqui",
-        "--device", "cpu", "--voices-dir", str(root / "presets"), "--cache-dir", str(cache), "-q", *extra,
+        "render", str(script), "-o", str(out), "--engine", "coqui", "--device", "cpu",
+        "--voices-dir", str(root / "presets"), "--cache-dir", str(cache), "-q", *extra,
     ]  # fmt: skip
 
 
@@ -78,13 +78,45 @@ def env() -> dict[str, str]:
     return dict(os.environ, OMP_NUM_THREADS="1")
 
 
-def render(root: Path, script: Path, out: Path, cache: Path) -> tuple[int, int]:
-    proc = subprocess.run(
-        command(root, script, out, cache), capture_output=True, text=True, env=env(), timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr
-    m = re.search(r"(\d+) synthesized, (\d+) from cache", proc.stderr + proc.stdout)
-    assert m, proc.stderr
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """`voicer ARGS...` run in this process (the same entry point as the command; no new
+    interpreter, so no torch import per run): (exit code, stdout, stderr)."""
+    from voicer.cli import main
+
+    def run(*args: str, extra_env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        for k, v in (extra_env or {}).items():
+            monkeypatch.setenv(k, v)
+        handler = signal.getsignal(signal.SIGTERM)
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        finally:
+            signal.signal(signal.SIGTERM, handler)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def render(cli, root: Path, script: Path, out: Path, cache: Path) -> tuple[int, int]:
+    code, stdout, stderr = cli(*command(root, script, out, cache))
+    assert code == 0, stderr
+    m = re.search(r"(\d+) synthesized, (\d+) from cache", stderr + stdout)
+    assert m, stderr
     return int(m.group(1)), int(m.group(2))
 
 
@@ -100,22 +132,22 @@ def samples(path: Path) -> np.ndarray:
     return data
 
 
-def test_english_episode_with_two_studio_speakers(setup, tmp_path):
+def test_english_episode_with_two_studio_speakers(cli, setup, tmp_path):
     out = tmp_path / "en.wav"
-    assert render(setup, setup / "en.md", out, tmp_path / "cache") == (4, 0)
+    assert render(cli, setup, setup / "en.md", out, tmp_path / "cache") == (4, 0)
     audio = samples(out)
     assert len(audio) > 0.5 * 44100 and np.abs(audio).max() > 0.01
     assert (tmp_path / "en.srt").is_file() and (tmp_path / "en.chapters.json").is_file()
 
 
-def test_mandarin_episode_resumes_after_a_kill_and_rerenders_one_edited_turn(setup, tmp_path):
+def test_mandarin_episode_resumes_after_a_kill_and_rerenders_one_edited_turn(cli, setup, tmp_path):
     full_cache, out_full = tmp_path / "full", tmp_path / "full.wav"
-    assert render(setup, setup / "zh.md", out_full, full_cache) == (len(ZH_TURNS), 0)
+    assert render(cli, setup, setup / "zh.md", out_full, full_cache) == (len(ZH_TURNS), 0)
 
-    # Killed mid-render: the finished turns stay in the cache, complete.
+    # A render in its own process, SIGKILLed mid-way: finished turns stay in the cache, complete.
     cache, out = tmp_path / "killed", tmp_path / "resumed.wav"
     proc = subprocess.Popen(
-        command(setup, setup / "zh.md", out, cache),
+        [sys.executable, "-m", "voicer", *command(setup, setup / "zh.md", out, cache)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env(),
@@ -131,70 +163,60 @@ def test_mandarin_episode_resumes_after_a_kill_and_rerenders_one_edited_turn(set
     done = entries(cache)
     assert 2 <= len(done) < len(ZH_TURNS) and not out.exists()
 
-    synthesized, reused = render(setup, setup / "zh.md", out, cache)
+    synthesized, reused = render(cli, setup, setup / "zh.md", out, cache)
     assert (synthesized, reused) == (len(ZH_TURNS) - len(done), len(done))
     assert all(entries(cache)[name] == stamp for name, stamp in done.items())  # reused, not rewritten
     np.testing.assert_array_equal(samples(out), samples(out_full))
 
     # Edit one turn: only it is synthesized again.
     before = entries(full_cache)
-    edited = setup / "zh-edited.md"
+    edited = tmp_path / "zh-edited.md"
     turns = list(ZH_TURNS)
     turns[2] = ("A", "他们用了很多 GPU 来训练，对吧？")
     edited.write_text(script_text("zh", turns, ("x-zh-a", "x-zh-b")), encoding="utf-8")
-    assert render(setup, edited, tmp_path / "edited.wav", full_cache) == (1, len(ZH_TURNS) - 1)
+    assert render(cli, setup, edited, tmp_path / "edited.wav", full_cache) == (1, len(ZH_TURNS) - 1)
     after = entries(full_cache)
     assert len(after) == len(before) + 1 and all(after[n] == s for n, s in before.items())
 
 
-def run_cli(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "voicer", *args],
-        capture_output=True,
-        text=True,
-        env={**env(), **(extra_env or {})},
-        timeout=300,
-    )
-
-
-def test_cloned_voice_from_the_command_line_renders_with_latents_computed_once(setup, tmp_path):
+def test_cloned_voice_from_the_command_line_renders_with_latents_computed_once(cli, setup, tmp_path):
     ref = coqui_fixtures.speech_like_wav(tmp_path / "me.wav", seconds=8.0)
     mine = tmp_path / "my-voices"
     mine.mkdir()
-    made = run_cli(
+    code, _, err = cli(
         "voices", "--clone", str(ref), "--name", "my-host", "--language", "zh",
         "--like", "x-zh-a", "--voices-dir", str(mine), "--voices-dir", str(setup / "presets"),
     )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    assert code == 0, err
     preset = mine / "my-host.toml"
     assert preset.is_file() and (mine / "my-host.wav").read_bytes() == ref.read_bytes()
     text = preset.read_text(encoding="utf-8")
     assert 'reference_wav = "my-host.wav"' in text and "xtts-random/model.pth" in text
-    again = run_cli("voices", "--clone", str(ref), "--name", "my-host", "--voices-dir", str(mine))
-    assert again.returncode == 2 and "already exists" in again.stderr
+    code, _, err = cli("voices", "--clone", str(ref), "--name", "my-host", "--voices-dir", str(mine))
+    assert code == 2 and "already exists" in err
 
     script = tmp_path / "clone.md"
     turns = list(zip("ABAB", ["大家好。", "你好。", "今天聊模型。", "好的。"], strict=True))
     script.write_text(script_text("zh", turns, ("my-host", "x-zh-b")), encoding="utf-8")
     latents = tmp_path / "latents"
-    cmd = command(setup, script, tmp_path / "clone.wav", tmp_path / "c", "--voices-dir", str(mine))
-    latent_env = {**env(), "VOICER_VOICE_CACHE_DIR": str(latents)}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=latent_env, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    assert "4 synthesized" in proc.stderr
+    args = command(setup, script, tmp_path / "clone.wav", tmp_path / "c", "--voices-dir", str(mine))
+    code, _, err = cli(*args, extra_env={"VOICER_VOICE_CACHE_DIR": str(latents)})
+    assert code == 0, err
+    assert "4 synthesized" in err
     assert len(list(latents.glob("*.pt"))) == 1  # the clone's conditioning, computed once, kept
 
 
-def test_clone_goes_to_the_user_voices_folder_by_default(tmp_path):
+def test_clone_goes_to_the_user_voices_folder_by_default(cli, tmp_path):
     ref = coqui_fixtures.speech_like_wav(tmp_path / "me.wav", seconds=7.0)
     data_home = tmp_path / "data"
-    made = run_cli("voices", "--clone", str(ref), "--name", "me-en", "--language", "en",
-                   extra_env={"XDG_DATA_HOME": str(data_home)})  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    home = {"XDG_DATA_HOME": str(data_home)}
+    code, _, err = cli("voices", "--clone", str(ref), "--name", "me-en", "--language", "en", extra_env=home)
+    assert code == 0, err
     preset = (data_home / "voicer" / "voices" / "me-en.toml").read_text(encoding="utf-8")
     assert "xtts_v2" in preset and "[engines.offline]" in preset  # like the default English host
-    listed = run_cli("voices", "--language", "en", extra_env={"XDG_DATA_HOME": str(data_home)})
-    assert listed.returncode == 0 and "me-en" in listed.stdout and "cloned" in listed.stdout
+    code, out, err = cli("voices", "--language", "en", extra_env=home)
+    assert code == 0, err
+    assert "me-en" in out and "cloned" in out
 
 
 @pytest.mark.parametrize(
@@ -205,11 +227,19 @@ def test_clone_goes_to_the_user_voices_folder_by_default(tmp_path):
     ],
     ids=["cuda-without-cuda", "unknown-studio-speaker"],
 )
-def test_bad_input_is_one_sentence_and_exit_2(setup, tmp_path_factory, tmp_path, args, message):
+def test_bad_input_is_one_sentence_and_exit_2(
+    cli, setup, tmp_path_factory, tmp_path, monkeypatch, args, message
+):
     import torch
+    from TTS.tts.models.xtts import Xtts
 
     if "cuda" in args and torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
+    loads: list[object] = []
+    real_load = Xtts.load_checkpoint
+    monkeypatch.setattr(
+        Xtts, "load_checkpoint", lambda self, *a, **k: loads.append(a) or real_load(self, *a, **k)
+    )
     presets = tmp_path / "more"
     presets.mkdir()
     model = coqui_fixtures.build_xtts(tmp_path_factory.getbasetemp() / "xtts-random")
@@ -217,15 +247,15 @@ def test_bad_input_is_one_sentence_and_exit_2(setup, tmp_path_factory, tmp_path,
     (presets / "x-nobody.toml").write_text(preset)
     src = tmp_path / "talk.txt"
     src.write_text("大家好，欢迎收听。今天聊聊模型。\n", encoding="utf-8")
-    t0 = time.monotonic()
     voices = () if "--voices" in args else ("--voices", "x-zh-a,x-zh-b")
-    more = ("--voices-dir", str(presets), *voices, *args)
-    cmd = command(setup, src, tmp_path / "ep.wav", tmp_path / "c", *more)
-    cmd.remove("cpu")
-    cmd.remove("--device")  # the device comes from `args` (or auto)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=300)
-    assert proc.returncode == 2, proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("voicer:")]
-    assert len(lines) == 1 and re.search(message, lines[0]), proc.stderr
-    assert "Traceback" not in proc.stderr and not (tmp_path / "ep.wav").exists()
-    assert time.monotonic() - t0 < 120
+    cmd = command(
+        setup, src, tmp_path / "ep.wav", tmp_path / "c", "--voices-dir", str(presets), *voices, *args
+    )
+    if "--device" in args:
+        del cmd[cmd.index("--device") : cmd.index("--device") + 2]  # the device comes from `args`
+    code, _, err = cli(*cmd)
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if ln.startswith("voicer:")]
+    assert len(lines) == 1 and re.search(message, lines[0]), err
+    assert "Traceback" not in err and not (tmp_path / "ep.wav").exists()
+    assert loads == []  # refused before any model loaded

@@ -123,15 +123,19 @@ def print_voices(voices: Iterable[Voice], con: Console, language: str | None = N
     """The voice presets as a table, by language then name."""
     from rich.table import Table
 
-    table = Table("name", "lang", "gender", "offline (eSpeak NG)", "coqui", "description")
+    table = Table("name", "lang", "gender", "kokoro", "offline (eSpeak NG)", "coqui", "description")
     for v in sorted(voices, key=lambda v: (v.language, v.name)):
         if language and v.language != language:
             continue
         off, coq = v.engines.get("offline", {}), v.engines.get("coqui", {})
         model = str(coq.get("model") or coq.get("model_path") or "").rsplit("/", 1)[-1]
         who = coq.get("speaker") or ("cloned" if coq.get("reference_wav") else "")
+        kok = v.engines.get("kokoro", {}).get("voice", "")
+        if isinstance(kok, dict):  # a style blend
+            kok = "+".join(f"{k}*{w:g}" for k, w in kok.items())
         table.add_row(
-            v.name, v.language, v.gender, str(off.get("voice", "")), f"{model} {who}".strip(), v.description
+            v.name, v.language, v.gender, str(kok), str(off.get("voice", "")), f"{model} {who}".strip(),
+            v.description,
         )
     con.print(table)
 

@@ -21,7 +21,11 @@ PathLike = str | os.PathLike[str]
 
 
 def check_speakable(script: Script, name: str = "The script") -> None:
-    """InputError when no turn of `script` has anything to speak."""
+    """InputError when no turn of `script` has anything to speak, or its turns are in a
+    language voicer cannot speak (an edited script in Arabic is named, not read as noise)."""
+    from voicer.ingest import check_supported
+
+    check_supported(" ".join(turn.text for _, _, turn in script.turns()), name)
     if not any(word_count(turn.text) for _, _, turn in script.turns()):
         raise InputError(
             f"{name} has no turns to speak; add turns such as `**{_host(script)}:** text` "

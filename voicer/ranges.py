@@ -7,6 +7,10 @@ import math
 
 from voicer.errors import VoicerError
 
+MAX_EPISODE_HOURS = 48.0
+"""No episode is longer (`MixSettings.max_hours` is at most this; the default is 6 hours):
+a transcript holding more speech is refused as it is read."""
+
 
 def check_range(
     what: str,

@@ -9,8 +9,17 @@ Offline behaviour, in order of the checks (so nothing hangs or prompts):
 3. XTTS v2's CPML licence must have been accepted (COQUI_TOS_AGREED=1, the
    `agree_license` flag, or Coqui's own tos_agreed.txt), else an EngineError
    (never Coqui's stdin prompt);
-4. Chinese word segmentation uses jieba instead of spacy-pkuseg's downloaded model.
+4. Chinese word segmentation uses jieba instead of spacy-pkuseg's downloaded model;
+   Coqui's `espeak` phonemizer uses eSpeak NG's library when no program is on PATH
+   (coqui_espeak.py).
 
+Checked before any model loads (render asks every voice's identity first): the
+preset's studio speaker (read from speakers_xtts.pth), a clone's reference wav, the
+precision, the device, and for XTTS the installed transformers (xtts.py).
+
+XTTS: voicer calls `Xtts.inference` itself with the voice's conditioning latents (a
+studio speaker's, or a clone's computed once and cached on disk), one generation per
+voicer chunk (XTTS's own text splitting off), seeded per text inside a forked RNG.
 Latin words inside a Chinese turn: a multilingual model (XTTS) speaks each span in
 its own language; a Chinese-only model gets the letters spelled with Chinese
 letter names (data/latin_letters.zh.toml).

@@ -41,6 +41,13 @@ def doctor(*, check_import: bool = True) -> list[tuple[str, bool, str]]:
     ok, why = OfflineEngine().available()
     label = why.split(" from ")[0] if ok else "eSpeak NG"
     rows.append((f"offline engine ({label})", ok, why if ok else why))
+    from .kokoro import KokoroEngine
+
+    try:
+        ok, why = KokoroEngine().available()
+    except VoicerError as e:  # e.g. a CUDA request without onnxruntime-gpu
+        ok, why = False, str(e)
+    rows.append(("kokoro engine (Kokoro-82M)", ok, why))
 
     if importlib.util.find_spec("TTS") is None:
         rows.append(("coqui-tts", False, "not installed: pip install 'voicer[coqui]'"))

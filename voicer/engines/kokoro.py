@@ -240,7 +240,7 @@ def _split_tokens(phonemes: str, vocab: dict[str, int]) -> list[list[int]]:
         pieces.append(ids[: at + 1])
         ids = ids[at + 1 :]
     pieces.append(ids)
-    return [[t for t in p] for p in pieces if any(t != space for t in p)]
+    return [p for p in pieces if any(t != space for t in p)]
 
 
 _SESSIONS: dict[tuple[int, str, str, int], Any] = {}
@@ -272,11 +272,14 @@ def _session(model: Path, device: str, threads: int) -> Any:
 
 
 def _cuda_available() -> bool:
+    """onnxruntime-gpu is installed and a GPU is there (the provider is listed even without one)."""
     try:
         import onnxruntime as ort
     except ImportError:
         return False
-    return "CUDAExecutionProvider" in ort.get_available_providers()
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        return False
+    return os.name == "nt" or Path("/dev/nvidiactl").exists()
 
 
 def resolve_device(device: str) -> str:

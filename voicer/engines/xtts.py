@@ -283,6 +283,23 @@ def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
+def _toml_value(value: Any) -> str:
+    """A preset value (str, number, bool, list, table) as TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (
+            f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else _toml_str(k)} = {_toml_value(v)}"
+            for k, v in value.items()
+        )
+        return "{ " + ", ".join(items) + " }"
+    return _toml_str(str(value))
+
+
 def clone_preset_text(name: str, language: str, ref_file: str, like: Any, source: Path) -> str:
     """TOML of a preset speaking with the recording `ref_file` (relative to the preset),
     on `like`'s Coqui model, with `like`'s other engines' voices as fallbacks."""
@@ -308,7 +325,7 @@ def clone_preset_text(name: str, language: str, ref_file: str, like: Any, source
         if engine == "coqui" or not isinstance(table, dict):
             continue
         lines.append(f"[engines.{engine}]  # used with --engine {engine}")
-        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in table.items() if v is not None]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None]
         lines.append("")
     lines.append("[engines.coqui]")
     lines += [f"{k} = {_toml_str(str(v))}" for k, v in coqui.items()]

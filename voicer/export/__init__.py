@@ -90,7 +90,15 @@ class ExportSettings:
 
     def __post_init__(self) -> None:
         # Shared by the CLI and the API: a bad value is refused before any synthesis.
-        check_range("The bit rate", self.bitrate_kbps, 32, 320, unit="kbps", error=ExportError, integer=True)
+        check_range(
+            "The bit rate (--bitrate)",
+            self.bitrate_kbps,
+            32,
+            320,
+            unit="kbps",
+            error=ExportError,
+            integer=True,
+        )
         if self.sample_rate is not None:
             check_range(
                 "The sample rate", self.sample_rate, 8000, 192000, unit="Hz", error=ExportError, integer=True

@@ -18,7 +18,7 @@ from voicer.ingest.speakers import NOTE_KEY as SPEAKER_NOTE
 from voicer.ingest.speakers import merge_note, merge_speakers
 from voicer.ingest.writing import check_supported
 from voicer.language import codes
-from voicer.model import Transcript, spoken_text
+from voicer.model import Segment, Transcript, spoken_text
 
 FORMATS = ("auto", "text", "markdown", "srt", "vtt", "timestamped")
 LANGUAGES = codes()  # "zh", "en", "mixed": the voicer.language table
@@ -93,6 +93,7 @@ def load_transcript(
         what = "no subtitle cues" if fmt in ("srt", "vtt") else "nothing speakable"
         hint = " (check --format)" if format not in (None, "auto") else ""
         raise InputError(f"{src.name} has {what}{hint}; give a transcript with text to speak.")
+    _check_length(speech, src.name)
     spoken = " ".join(s.text for s in speech)
     check_supported(spoken, src.name)  # Arabic, Russian, Japanese...: say so, not "nothing to speak"
     lang = language if language not in (None, "auto") else detect_language(spoken)
@@ -106,6 +107,22 @@ def load_transcript(
         source=str(src.path) if src.path else None,
         meta=meta,
     )
+
+
+def _check_length(speech: list[Segment], name: str) -> None:
+    """InputError, before a script is made, for a transcript longer than any episode can be
+    (a 10 MB line is 150+ hours: the mix would need 100+ GB)."""
+    from voicer.language import codes, language
+    from voicer.model import word_count
+    from voicer.ranges import MAX_EPISODE_HOURS
+
+    fastest = max(language(c).rate(e) for c in codes() for e in (None, "offline"))
+    hours = sum(word_count(s.text) for s in speech) / fastest / 3600
+    if hours > MAX_EPISODE_HOURS:
+        raise InputError(
+            f"{name} holds about {hours:.0f} hours of speech, more than one episode can hold "
+            f"({MAX_EPISODE_HOURS:g} hours at most); split it into parts."
+        )
 
 
 def _parse(text: str, fmt: str):  # -> Parsed
@@ -126,4 +143,12 @@ def _parse(text: str, fmt: str):  # -> Parsed
     return parse_text(text)
 
 
-__all__ = ["FORMATS", "detect_language", "drop_asides", "is_aside", "load_transcript", "sniff_format"]
+__all__ = [
+    "FORMATS",
+    "check_supported",
+    "detect_language",
+    "drop_asides",
+    "is_aside",
+    "load_transcript",
+    "sniff_format",
+]

@@ -18,7 +18,7 @@ from voicer.mix.loudness import Meter, master, measure, measure_file
 from voicer.mix.music import duck_gain, fade, load_music
 from voicer.mix.timeline import Layout, layout, resample, trim_silence
 from voicer.model import Mixed, Script, TimedChapter, TimedTurn, Timeline, TurnAudio, spoken_text
-from voicer.ranges import check_range
+from voicer.ranges import MAX_EPISODE_HOURS, check_range
 
 __all__ = [
     "Meter",
@@ -85,7 +85,7 @@ class MixSettings:
         # Shared by the CLI and the API: a value that would give a silent, clipped or broken
         # episode is refused with the allowed range before any synthesis.
         for what, value, low, high, unit in (
-            ("The sample rate", self.sample_rate, 8000, 192000, "Hz"),
+            ("The sample rate (--sample-rate)", self.sample_rate, 8000, 192000, "Hz"),
             ("The loudness target (--lufs)", -23.0 if self.lufs is None else self.lufs, -40, -9, "LUFS"),
             ("The true-peak ceiling (--true-peak)", self.true_peak, -20, 0, "dBTP"),
             ("The stereo width", self.stereo_width, 0, 1, ""),
@@ -105,9 +105,9 @@ class MixSettings:
             ("The ducking", self.duck_db, -80, 0, "dB"),
             ("The ducking ramp", self.duck_ramp, 0, 10, "seconds"),
             ("The limiter margin", self.limiter_margin_db, 0, 6, "dB"),
-            ("The longest episode", self.max_hours, 0.01, 48, "hours"),
+            ("The longest episode", self.max_hours, 0.01, MAX_EPISODE_HOURS, "hours"),
         ):
-            check_range(what, value, low, high, unit=unit, error=MixError, integer=what == "The sample rate")
+            check_range(what, value, low, high, unit=unit, error=MixError, integer=unit == "Hz")
 
 
 class MixError(RenderError):

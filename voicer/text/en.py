@@ -70,7 +70,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
             r"(?<![\w.])(\d+[A-Za-z]?\s+(?:[A-Z][\w'’\-]*\s+){1,3})St\.?(?![A-Za-z])"
         ),
         "street_after_name": re.compile(r"(?<![\w.])([A-Z][a-z]+\s+)St\.(?!\s+[A-Z])"),
-        "abbr": re.compile(rf"(?<![A-Za-z.])(?:{alternation(r['abbreviations'])})(?![A-Za-z])"),
+        "abbr": re.compile(rf"(?<![A-Za-z])(?<![A-Za-z]\.)(?:{alternation(r['abbreviations'])})(?![A-Za-z])"),
         "number_sign": re.compile(r"(?:\bNo\.|#)\s*(?=\d)"),
         "thousands": re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d])"),
         "money": re.compile(
@@ -228,6 +228,14 @@ _SPACE_PUNCT_RE = re.compile(r" +([,;:!?)]|\.(?![A-Za-z0-9]))")  # not " .V": th
 _DUP_PUNCT_RE = re.compile(r"([,;:])[,;:\s]*([,.;:!?]?)")
 
 
+def _one_mark(m: re.Match[str]) -> str:
+    """", ." -> ".": one mark, and a space before a word so "zero, .zero" is no "zero.zero"."""
+    if not m.group(2):
+        return m.group(1) + " "
+    following = m.string[m.end() : m.end() + 1]
+    return m.group(2) + (" " if following.isalnum() else "")
+
+
 def punctuate(text: str) -> str:
     symbols = _rules()["symbols"]
     text = _SYMBOLS_RE.sub(lambda m: symbols[m.group(0)], text)
@@ -239,5 +247,5 @@ def punctuate(text: str) -> str:
     text = re.sub(r"\(\s*\)", "", text)
     text = _SPACE_RE.sub(" ", text)
     text = _SPACE_PUNCT_RE.sub(r"\1", text)
-    text = _DUP_PUNCT_RE.sub(lambda m: m.group(2) or m.group(1) + " ", text)
+    text = _DUP_PUNCT_RE.sub(_one_mark, text)
     return _SPACE_RE.sub(" ", text).strip(" ,;:")

@@ -70,9 +70,9 @@ def missing(source: str, output: str, language: str) -> list[str]:
 def invented(line: str, source: str, language: str) -> list[str]:
     """Numbers and Latin names in an added `line` that the source never mentions."""
     src_numbers = numbers(source)
-    src_lower = spoken_text(source).lower()
+    src_words = latin_names(source, "zh")  # every Latin word of the source, lowercased
     new = [n for n in numbers(line) if n not in src_numbers]
-    new += [w for w in latin_names(line, "zh") if w not in src_lower]
+    new += [w for w in latin_names(line, "zh") if w not in src_words]
     return sorted(set(new))
 
 

@@ -67,7 +67,7 @@ def accept(
     from .plan import clean
 
     try:
-        data = json.loads(content)
+        data = json.loads(content, strict=False)
     except ValueError:
         raise Rejected("the answer is not complete JSON (cut off at max_tokens?)") from None
     raw = data.get("turns") if isinstance(data, dict) else None

@@ -134,15 +134,16 @@ def max_tokens(job: Job, prompts: dict[str, Any]) -> int:
 
 
 def expected_tokens(units: int, final: bool, prompts: dict[str, Any]) -> int:
-    """What a sensible answer takes: the entries, a few added lines, the recap."""
+    """What the answer may take: a weak model fills every added line to the schema's limit,
+    so parts are sized for that (a cut-off answer would be lost)."""
     limits = prompts["limits"]
-    return units * (ENTRY_TOKENS + 4) + 16 + (limits["recap_chars"] if final else 0)
+    return units * (ENTRY_TOKENS + limits["before_chars"]) + 16 + (limits["recap_chars"] + 8 if final else 0)
 
 
 def _entries(content: str, job: Job, cast: Cast) -> tuple[list[dict[str, Any]], str]:
     """The plan's entries and recap, or Rejected with the first thing wrong."""
     try:
-        data = json.loads(content)
+        data = json.loads(content, strict=False)  # a raw line break inside a string is harmless
     except ValueError:
         raise Rejected("the answer is not complete JSON (cut off at max_tokens?)") from None
     lines = data.get("lines") if isinstance(data, dict) else None
@@ -179,11 +180,17 @@ def clean(line: str) -> str:
     return " ".join(line.split()).strip("\"'“”‘’ ")
 
 
-def _keep(line: str, job: Job, language: str, limit: int) -> tuple[str, str | None]:
+def _instructions(prompts: dict[str, Any]) -> str:
+    return "\n".join(str(v) for v in prompts["grounded"].values())
+
+
+def _keep(line: str, job: Job, language: str, limit: int, prompts: dict[str, Any]) -> tuple[str, str | None]:
     """(cleaned line, why it is dropped or None)."""
     text = clean(line)
     if not word_count(text):
         return "", None
+    if language != "en" and not re.search(r"[\u3400-\u9fff]", text):
+        return text, "hold no Chinese"
     if len(text) > limit:
         return text, "too long"
     bare = "".join(ch for ch in text if ch.isalnum())
@@ -191,6 +198,8 @@ def _keep(line: str, job: Job, language: str, limit: int) -> tuple[str, str | No
         return text, "repeats the source"
     if facts.invented(text, job.chapter_text, language):
         return text, "bring numbers or names the source does not have"
+    if len(bare) >= 6 and facts.recall(text, _instructions(prompts), language) >= 0.6:
+        return text, "copy the instructions"  # weak models echo the prompt
     return text, None
 
 
@@ -205,7 +214,7 @@ def accept(
 
     def take(line: str, limit: int) -> str:
         nonlocal budget
-        text, why = _keep(line, job, language, limit)
+        text, why = _keep(line, job, language, limit, prompts)
         if text and why is None and word_count(text) > budget:
             why = "over the word budget"
         if why:

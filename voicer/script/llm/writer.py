@@ -103,7 +103,11 @@ class Writer:
             if mode == "free":
                 cost = free.expected_tokens(t, 1)
             else:
-                cost = t + plan.expected_tokens(1, False, self.prompts)
+                cost = (
+                    t
+                    + plan.expected_tokens(1, False, self.prompts)
+                    - plan.expected_tokens(0, False, self.prompts)
+                )
             if cost > room:
                 raise Rejected(f"sentence {k} alone does not fit --llm-context {self.settings.context}")
             if parts[-1] and used + cost > room:
