@@ -139,6 +139,7 @@ def measure_device(device: str, presets: Path | None, args, rows: list[tuple]) -
         for lang, text in (("zh", zh_turn()), ("en", EN_TURN)):
             sec, dur = rtf(engine, voices[f"{model}-{lang}"], text, lang, args.repeats)
             rows.append((f"coqui {model} {device}", lang, 1, sec, dur, None))
+            print(f"  {model} on {device} [{lang}]: RTF {sec / dur:.3f} ({dur:.1f} s of audio)", flush=True)
         engine.close()
         for n in args.replicas if device.startswith("cuda") else [1]:
             tpm = turns_per_minute("coqui", device, f"{model}-zh", presets, n, args)

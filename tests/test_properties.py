@@ -157,6 +157,19 @@ def test_mandarin_normalization_never_raises_and_leaves_no_digit(text: str) -> N
 @given(normalizer_text, st.sampled_from(["zh", "en", "mixed"]))
 @example("(Inaudible: 0:01:39.5 Ethereum?)", "en")
 @example("221B Baker St.", "en")
+# Found by this test (each was a bug: a stray \r, a Tai Tham digit crashing cn2an, "-->",
+# a marker over two lines, "1.2.3", an aside over two lines, glued abbreviations and periods).
+@example("0\r:", "zh")
+@example("\u1a80", "zh")
+@example("-->", "en")
+@example("[\n]", "zh")
+@example("0.0.0", "en")
+@example("(\nð)", "zh")
+@example("St.St.", "en")
+@example("d\\.V", "en")
+@example("0\r.0", "en")
+@example("GPT-4\n.St.", "en")
+@example("0.A", "en")
 def test_normalization_is_idempotent(text: str, language: str) -> None:
     once = normalize(text, language)
     assert normalize(once, language) == once

@@ -215,9 +215,13 @@ def read_numbers(text: str) -> str:
     # Reading a token can leave an abbreviation it was glued to ("St.St." -> "St dot St."): read it too.
     text = p["abbr"].sub(lambda m: r["abbreviations"][m.group(0)], text)
     text = p["negative"].sub("minus ", text)
-    return p["number"].sub(_number, text)
+    text = p["number"].sub(_number, text)
+    # "0.And" read as "zero.And" would be one token ("zero dot And") if read again: a period
+    # between words that is left now ends a sentence.
+    return _GLUED_PERIOD_RE.sub(". ", text)
 
 
+_GLUED_PERIOD_RE = re.compile(r"(?<=[A-Za-z])\.(?=[A-Za-z])")
 _SYMBOLS_RE = re.compile(r"[+&=×@≈<>]")
 _SLASH_RE = re.compile(r"\s*/\s*")
 _DASH_RUN_RE = re.compile(r"\s*(?:-{2,}|[—–])\s*")
