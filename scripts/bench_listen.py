@@ -158,7 +158,13 @@ def _mean(xs: list[float]) -> str:
 
 
 def print_table(rows: list[Row]) -> None:
-    base = {r.language: statistics.fmean(r.errors) for r in rows if r.engine == "offline"}
+    # Baseline: eSpeak NG (offline) over all its hosts, per language, from the same run.
+    base = {
+        lang: statistics.fmean(
+            e for r in rows if r.engine == "offline" and r.language == lang for e in r.errors
+        )
+        for lang in {r.language for r in rows if r.engine == "offline"}
+    }
     print(
         "\n| engine | voice | lang | n | CER/WER | on Latin/number sentences | vs eSpeak "
         "| DNSMOS OVRL | SIG | P.808 | RTF |"

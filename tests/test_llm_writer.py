@@ -402,6 +402,7 @@ def refusing_server():
 @pytest.mark.parametrize(
     ("status", "message"),
     [(429, r"kept rate-limiting \(HTTP 429\) after 2 retries"), (401, "refused the API key")],
+    ids=["rate-limit", "refused-key"],
 )
 def test_rate_limit_and_refused_key_are_one_sentence(refusing_server, tmp_path, status, message):
     url, state = refusing_server

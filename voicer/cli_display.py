@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def console(stderr: bool = True) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    # soft_wrap: a path or a sentence is never broken across lines (it stays copyable).
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def clock(seconds: float | None) -> str:
@@ -121,9 +122,12 @@ def print_result(result: RenderResult, con: Console, *, quiet: bool = False) -> 
 
 def print_voices(voices: Iterable[Voice], con: Console, language: str | None = None) -> None:
     """The voice presets as a table, by language then name."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("name", "lang", "gender", "kokoro", "offline (eSpeak NG)", "coqui", "description")
+    # A preset's name is what the user types: never wrap it.
+    table = Table(
+        Column("name", no_wrap=True), "lang", "gender", "kokoro", "offline (eSpeak NG)", "coqui", "description"
+    )
     for v in sorted(voices, key=lambda v: (v.language, v.name)):
         if language and v.language != language:
             continue

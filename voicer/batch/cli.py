@@ -109,7 +109,7 @@ def batch(
         feed=feed,
         index=index,
     )
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     with rich_batch_progress(err, quiet=quiet) as progress:
         report = run_batch(source, out, settings, progress)
     hours = sum(e.seconds for e in report.episodes if e.status != "failed") / 3600
