@@ -126,7 +126,8 @@ def print_voices(voices: Iterable[Voice], con: Console, language: str | None = N
 
     # A preset's name is what the user types: never wrap it.
     table = Table(
-        Column("name", no_wrap=True), "lang", "gender", "kokoro", "offline (eSpeak NG)", "coqui", "description"
+        Column("name", no_wrap=True),
+        *("lang", "gender", "kokoro", "offline (eSpeak NG)", "coqui", "description"),
     )
     for v in sorted(voices, key=lambda v: (v.language, v.name)):
         if language and v.language != language:
