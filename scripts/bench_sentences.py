@@ -8,6 +8,8 @@ its content characters (Han, letters, digits: restoration only adds punctuation)
 - sentence ends (。！？!?… in the source) : precision, recall, F1;
 - clause boundaries (any punctuation in the source) : F1 of any restored punctuation;
 - mid-phrase breaks: restored punctuation where the source had none, per 100 characters;
+- question marks: precision of restored "？" and recall among the source questions whose end
+  was found;
 - breaks inside a word: restored punctuation inside a jieba word (or Latin word) of the source;
 - time against input length (unpunctuated text repeated to each size): linear means the
   seconds per 100k characters stay flat.
@@ -46,8 +48,8 @@ def boundaries(text: str) -> tuple[int, dict[int, str]]:
             # A dot between two Latin/digit characters (3.1) is part of the word.
             if ch in ".'’-" and i + 1 < len(text) and _LATIN.match(text[i + 1]) and _LATIN.match(text[i - 1]):
                 continue
-            kind = "s" if ch in SENTENCE_END else "c"
-            if out.get(n) != "s":
+            kind = "q" if ch in "？?" else "s" if ch in SENTENCE_END else "c"
+            if out.get(n) not in ("s", "q") or kind == "q":
                 out[n] = kind
     return n, out
 
@@ -127,8 +129,12 @@ def word_internal(segments: list[str]) -> set[int]:
 
 
 def score(gold: dict[int, str], pred: dict[int, str], n: int, inside: set[int]) -> dict[str, float]:
-    gs = {p for p, k in gold.items() if k == "s" and p < n}
-    ps = {p for p, k in pred.items() if k == "s" and p < n}
+    gs = {p for p, k in gold.items() if k in "sq" and p < n}
+    ps = {p for p, k in pred.items() if k in "sq" and p < n}
+    # "？": among the restored sentence ends that match a source sentence end, how many
+    # question marks are right (precision) and how many source questions got one (recall).
+    gq = {p for p, k in gold.items() if k == "q" and p < n}
+    pq = {p for p, k in pred.items() if k == "q" and p < n}
     gc = {p for p in gold if p < n}
     pc = {p for p in pred if p < n}
     tp = len(gs & ps)
@@ -145,6 +151,8 @@ def score(gold: dict[int, str], pred: dict[int, str], n: int, inside: set[int]) 
         "clauseF1": cf1,
         "mid/100": 100 * len(pc - gc) / n,
         "in-word": float(len(pc & inside)),
+        "?P": len(pq & gq) / len(pq) if pq else 0.0,
+        "?R": len(pq & gq) / len(gq & ps) if gq & ps else 0.0,
     }
 
 

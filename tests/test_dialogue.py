@@ -241,3 +241,32 @@ def test_any_text_keeps_every_character_in_order(lines: list[str], language: str
     script = make_script(Transcript(segs, language=language), seed=seed)
     said = "".join(content_chars(t.text) for _, _, t in script.turns() if not t.bridge)
     assert said == "".join(content_chars(s.text) for s in segs)
+
+
+@pytest.mark.parametrize("path", SOLO)
+def test_no_hand_over_or_chapter_before_a_sentence_that_goes_on_with_the_one_before(path: Path) -> None:
+    """A restored sentence that cannot stand alone (转型成了..., 不仅..., 而不是...) is said by the
+    host who said the sentence before it, in the same chapter (issue 16: a host never continues
+    the other's sentence, a chapter never opens mid-thought)."""
+    from voicer.script.punctuate import continues
+
+    script = script_for(path)
+    sentences = source_sentences(path)
+    owner: list[tuple[str, int]] = []  # (host, chapter index) of each source sentence, in order
+    for c, chapter in enumerate(script.chapters):
+        for turn in chapter.turns:
+            if not turn.bridge:
+                rest = content_chars(turn.text)
+                while rest and len(owner) < len(sentences):
+                    piece = content_chars(sentences[len(owner)])
+                    if not rest.startswith(piece):
+                        break  # a piece of an over-long sentence: its pieces stay with one host
+                    owner.append((turn.speaker, c))
+                    rest = rest[len(piece) :]
+    checked = 0
+    for k in range(1, len(owner)):
+        if continues(sentences[k], script.language, sentences[k - 1]):
+            checked += 1
+            assert owner[k] == owner[k - 1], (sentences[k - 1], sentences[k])
+    if path == MONOLOGUE:
+        assert checked >= 5  # the monologue's captions leave such sentences: the rule is exercised

@@ -224,8 +224,10 @@ def test_clone_goes_to_the_user_voices_folder_by_default(cli, tmp_path):
     [
         (("--device", "cuda"), r"torch sees no CUDA GPU; use --device cpu or auto\."),
         (("--voices", "x-zh-a,x-nobody"), r"no studio speaker 'Nobody'"),
+        (("--precision", "fp16"), r"fp16 needs a GPU; use precision bf16 or fp32 on the CPU\."),
+        (("--gpu-workers", "0"), r"Use one GPU worker or more \(got 0\)\."),
     ],
-    ids=["cuda-without-cuda", "unknown-studio-speaker"],
+    ids=["cuda-without-cuda", "unknown-studio-speaker", "fp16-on-cpu", "zero-gpu-workers"],
 )
 def test_bad_input_is_one_sentence_and_exit_2(
     cli, setup, tmp_path_factory, tmp_path, monkeypatch, args, message

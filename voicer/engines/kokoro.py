@@ -380,7 +380,8 @@ class KokoroEngine:
         pieces = _split_tokens(self.phonemes(text, language), _vocab())
         if not pieces:
             return np.zeros(0, dtype=np.float32), SAMPLE_RATE
-        model, _ = self._model(s)
+        # The user's own model is used as it is (identity() hashed it); ours is joined and checked.
+        model = Path(s.model_path) if s.model_path else packaged_model(self.cache_dir)[0]
         sess = _session(model, self.device, self._threads())
         styles = style_table(s)
         gap = np.zeros(int(_PIECE_GAP_S * SAMPLE_RATE), dtype=np.float32)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from voicer.model import spoken_text
 
 from .data import bank, bank_language, stopwords
+from .punctuate import continues
 from .sentences import speech_seconds, words
 
 # A keyword must hold a letter or Han character (jieba also returns "..." and numbers).
@@ -32,6 +33,8 @@ TARGET_SECONDS = 300.0
 INTRO_SECONDS = 180.0
 OUTRO_SECONDS = 120.0
 WINDOW_SECONDS = 60.0
+# Score off a break before a unit that goes on with the one before (不仅..., 还...).
+CONTINUE_PENALTY = 10.0
 
 
 @dataclass
@@ -133,6 +136,8 @@ def _gap_scores(units: list[str], secs: list[float], language: str) -> list[floa
             units[i], table["cue_contains"], language
         ):
             score += 1.5
+        if continues(units[i], language, units[i - 1]):
+            score -= CONTINUE_PENALTY  # a chapter never opens in the middle of a thought
         scores[i] = score
     return scores
 
@@ -313,13 +318,23 @@ def split_heading(units: list[str], title: str, language: str) -> list[Span]:
     return [Span(s, e, title if k == 0 else f"{title} ({k + 1})") for k, (s, e) in enumerate(pairs)]
 
 
+def _settle(units: list[str], i: int, language: str, limit: int) -> int:
+    """Break index `i` moved past units that go on with the one before (at most 3, below
+    `limit`): a chapter never opens in the middle of a thought."""
+    for _ in range(3):
+        if not 0 < i < limit or not continues(units[i], language, units[i - 1]):
+            break
+        i += 1
+    return i
+
+
 def find_chapters(units: list[str], language: str) -> list[Span]:
     """Chapters over `units` by topic shift, with intro/outro when present."""
     table = bank(language)["chapters"]
     secs = [speech_seconds(u, language) for u in units]
     n = len(units)
-    intro = _intro_end(units, secs, language)
-    outro = _outro_start(units, secs, language, intro)
+    intro = _settle(units, _intro_end(units, secs, language), language, n - 1)
+    outro = _settle(units, _outro_start(units, secs, language, intro), language, n)
     spans: list[Span] = []
     if intro:
         spans.append(Span(0, intro, table["intro_title"], "intro"))

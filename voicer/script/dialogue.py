@@ -27,7 +27,8 @@ from voicer.model import Host, Turn, spoken_text, word_count
 
 from .chapters import Span, collocations, phrases
 from .data import bank, bank_language
-from .sentences import size, words
+from .punctuate import continues
+from .sentences import size
 
 _CLAUSE_END_RE = re.compile(r"(?<=[，,；;、：:])")
 
@@ -257,49 +258,46 @@ def _turn_texts(talk: _Talk, sentences: list[str]) -> list[tuple[str, bool]]:
     cur: list[str] = []
     target = rng.randint(limits["target_min"], limits["target_max"])
     joiner = limits["joiner"]
+    same = False  # the next turn goes on with the sentence before: the same host says it
 
-    def flush() -> None:
-        nonlocal cur, target
+    def flush(goes_on: bool = False) -> None:
+        nonlocal cur, target, same
         if cur:
-            out.append((joiner.join(cur), False))
+            out.append((joiner.join(cur), same))
+            same = goes_on
         cur = []
         target = rng.randint(limits["target_min"], limits["target_max"])
 
+    goes_on = False
     for i, sentence in enumerate(sentences):
+        before_goes_on = goes_on  # this sentence goes on with the one before
+        nxt = sentences[i + 1] if i + 1 < len(sentences) else None
+        # A next sentence that cannot start on its own (也/还/不仅..., a verb without its
+        # subject, or this one ends with 在/把/说) goes on with this one: the same host says it,
+        # so a restored sentence end that came too early never becomes a hand-over.
+        goes_on = nxt is not None and continues(nxt, language, sentence)
         pieces = split_long(sentence, language, max_size)
         if len(pieces) > 1:
-            flush()
-            out += [(p, k > 0) for k, p in enumerate(pieces)]
+            flush(before_goes_on)
+            out += [(p, k > 0 or same) for k, p in enumerate(pieces)]
+            same = goes_on
             continue
         cur.append(sentence)
         now = sum(size(c, language) for c in cur)
-        nxt = sentences[i + 1] if i + 1 < len(sentences) else None
         # Hand over after a question, at the turn's target size or at a limit;
         # a question waits for the next turn unless this one is still short.
-        # A next sentence that opens with 也/还/或许 ("also", "and") goes on with this one: the
-        # same host says it, so a restored sentence end that came too early never splits a thought.
-        at_target = now >= target and not (nxt is not None and _continues(nxt, language))
+        at_target = now >= target and not goes_on
         if (
             nxt is None
-            or _is_question(sentence)
+            or (_is_question(sentence) and not goes_on)
             or len(cur) >= max_sentences
             or now + size(nxt, language) > max_size
             or at_target
             or (_is_question(nxt) and len(cur) >= 2)
         ):
-            flush()
+            flush(goes_on)
     flush()
     return out
-
-
-def _continues(sentence: str, language: str) -> bool:
-    """True when `sentence` opens with a word that continues the one before (也, 还, "and")."""
-    ws = words(sentence, language)
-    if not ws:
-        return False
-    t = bank(language)["punctuate"]
-    starts = t["sentence_start_words"]
-    return ws[0] in t["continue_starts"] or starts.get(ws[0], 0.0) < 0
 
 
 def topic(title: str) -> str:

@@ -261,6 +261,7 @@ def _gap_scores(
             sent_finals.get(a, sent_finals.get(a[-1:], 0.0) if a[-1:] in q_finals else 0.0)
             + sent_starts.get(b, 0.0)
             + t["sentence_next_tag"].get(tags[i][:1], 0.0)
+            + (t.get("sentence_start_pairs", {}).get(f"{b} {low[i + 1]}", 0.0) if i + 1 < len(words) else 0.0)
         )
         if b[:1] in topic_heads and any(
             " ".join(low[i : i + 4]).replace(" " if not en else "\0", "").startswith(p) for p in topics
@@ -268,6 +269,33 @@ def _gap_scores(
             clause[i] += t["topic_bonus"]  # "下一个话题", "moving on": a new topic starts here
             sentence[i] += t["topic_bonus"]
     return clause, sentence
+
+
+def _subordinate(clause: list[Tok], language: str, t: dict[str, Any]) -> bool:
+    """True when `clause` is the frame of what follows and cannot end a sentence: it opens with
+    a frame word (从/为了/尽管/如果...) or ends with one (与...相比, 对...来说), or opens with 在/当
+    and ends with a place or time word (在大会上, 当...的时候)."""
+    if not clause or language == "en":
+        return False
+    if len(clause) > 1 and clause[0].text in t["frame_skip"]:
+        clause = clause[1:]  # 但是作为...的创始人: the word after the conjunction counts
+    first, last = clause[0].text, clause[-1].text
+    if first in t["frame_starts"] or last in t["frame_ends"]:
+        return True
+    return first in t["frame_place_starts"] and (
+        _tag(last, language)[:1] == "f" or last in t["frame_place_ends"]
+    )
+
+
+def _open_clause(clause: list[Tok], length: int, language: str, t: dict[str, Any]) -> bool:
+    """True when the clause just ended cannot end its sentence: a frame (从.../尽管.../在...上)
+    of what follows, a clause too short without a final particle, or a bare conjunction and
+    subject (而消费者) whose predicate comes next."""
+    if _subordinate(clause, language, t):
+        return True
+    if length < t.get("sentence_clause_min", 0) and clause[-1].text not in t["final_words"]:
+        return True
+    return len(clause) <= 2 and _tag(clause[0].text, language)[:1] == "c"
 
 
 def _place(
@@ -322,7 +350,7 @@ def _place(
     # Sentence ends among the clause boundaries. After a verb of saying (认为/表示/剧透道) the
     # sentence goes on at least through the next short clause: what was said.
     speech = set(t["speech_verbs"])
-    held, clause_len = False, 0
+    held, clause_len, opener = False, 0, 0
     for i in range(1, n):
         sent_len += sizes[i - 1]
         clause_len += sizes[i - 1]
@@ -335,13 +363,19 @@ def _place(
             + t["sentence_length_weight"] * (sent_len - s_target)
         )
         end = v > t["sentence_threshold"] or sent_len + sizes[i] > s_max
-        if held and clause_len < t["speech_clause"] and sent_len + sizes[i] <= s_max:
-            end = False
+        if end and sent_len + sizes[i] <= s_max:
+            end = not (held and clause_len < t["speech_clause"]) and not _open_clause(
+                words[opener:i], clause_len, language, t
+            )
+        opener = i
         words[i - 1].mark = "." if end else ","
         a = words[i - 1].text
         before = words[i - 2].text if i > 1 else ""
         said = (
-            a in speech or (a == "了" and before in speech) or (len(a) > 1 and a[-1:] in t["speech_suffixes"])
+            a in speech
+            or before + a in speech  # jieba cuts 注意到 into 注意 + 到
+            or (a == "了" and before in speech)
+            or (len(a) > 1 and a[-1:] in t["speech_suffixes"])
         )
         held, clause_len = said and not end, 0
         if said:
@@ -387,6 +421,54 @@ def _restore(text: str, language: str) -> list[str]:
     return _sentences(toks, language, t)
 
 
+def continues(sentence: str, language: str, before: str = "") -> bool:
+    """True when `sentence` cannot start a sentence of its own: it opens with a word that goes
+    on with the one `before` (也/还/而是/不仅, "and"), or, in Chinese, with a verb, idiom or adverb
+    that needs the subject before it (摇身一变成了..., 转型成了...); or `before` ends with a word
+    that needs more (在/把/的, a verb of saying) or with a frame clause (不仅..., 如果...)."""
+    language = bank_language(language)
+    t = _table(language)
+    found = [w for w in tokenize(sentence, language) if w.kind == "w"][:2]
+    if not found:
+        return False
+    cues = bank(language)["chapters"]
+    lowered = sentence.lower().lstrip()
+    if any(lowered.startswith(c) for c in cues["cue_starts"] + cues["cue_contains"]):
+        return False  # 下一个话题..., "moving on": a new topic starts here
+    if any(lowered.startswith(c) for c in t.get("continue_prefixes", [])):
+        return True  # 而不是...: jieba cuts it into words that could also open a sentence
+    first = found[0].text.lower() if language == "en" else found[0].text
+    starts = t["sentence_start_words"]
+    if first in t.get("sentence_continue_starts", t["continue_starts"]) or starts.get(first, 0.0) < 0:
+        return True
+    if _needs_more(before, language, t):
+        return True
+    if first in t["start_words"] or starts.get(first, 0.0) > 0 or first in t["subject_words"]:
+        return False
+    tag = _tag(first, language)
+    if tag == "?" and len(first) > 1:
+        # A word jieba does not know (将会, 还顺带): its first character's adverb or verb reading.
+        tag = "d" if starts.get(first[:1], 0.0) < 0 else _tag(first[:1], language)
+    if tag[:1] in t.get("continue_tags", []):
+        return True
+    # 转型成了...: a noun used as a verb.
+    return tag[:1] == "n" and len(found) > 1 and found[1].text in t.get("continue_after_noun", [])
+
+
+def _needs_more(before: str, language: str, t: dict[str, Any]) -> bool:
+    """True when the sentence `before` ends with a word that needs more (在, 把, 说), with a bare
+    conjunction and subject (而消费者), or with a frame clause (不仅..., 如果...)."""
+    toks = tokenize(before, language)
+    cut = max((k for k, w in enumerate(toks) if w.kind == "c"), default=-1)
+    tail = [w for w in toks[cut + 1 :] if w.kind == "w"]
+    if not tail:
+        return False
+    last = tail[-1].text.lower() if language == "en" else tail[-1].text
+    if len(tail) <= 2 and _tag(tail[0].text, language)[:1] == "c":
+        return True
+    return last in t["continue_ends"] or last in t["speech_verbs"] or _subordinate(tail, language, t)
+
+
 def _is_question(words: list[str], language: str, t: dict[str, Any]) -> bool:
     if not words:
         return False
@@ -397,10 +479,30 @@ def _is_question(words: list[str], language: str, t: dict[str, Any]) -> bool:
         return (ws[0] in wh and any(w in aux for w in ws[1:3])) or (
             ws[0] in aux and len(ws) > 1 and ws[1] in t["question_subjects"]
         )
-    # jieba keeps some particles inside the word (有用吗), so the last character counts too.
+    return _is_question_zh(words, t)
+
+
+def _is_question_zh(words: list[str], t: dict[str, Any]) -> bool:
+    """A real question cue in the clause `words`: 吗/呢 at its end, A不A (是不是, 有没有), or a
+    question word (什么/怎么/谁...) in a short clause or at its start, not in indefinite use
+    (没有什么, 什么都, 就是为什么, 无论...什么)."""
     last = words[-1]
-    finals = t["question_finals"]
-    return last in finals or last[-1:] in finals or words[0] in t["question_starts"]
+    # jieba keeps some particles inside the word (有用吗); 么 only alone (要么, 那么 are no questions).
+    if last in t["question_finals"] or (len(last) > 1 and last[-1:] in t["question_final_suffixes"]):
+        return True
+    text = "".join(words)
+    if re.search(t["question_a_not_a"], text):
+        return True
+    if any(w in t["question_indefinite"] for w in words):
+        return False
+    short = len(text) <= t["question_short"]
+    for k, w in enumerate(words):
+        if w in t["question_starts"] and (k == 0 or short):
+            before = words[k - 1] if k else ""
+            after = words[k + 1] if k + 1 < len(words) else ""
+            if before not in t["question_not_after"] and after not in t["question_not_before"]:
+                return True
+    return False
 
 
 def _sentences(toks: list[Tok], language: str, t: dict[str, Any]) -> list[str]:
