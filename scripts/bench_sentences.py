@@ -95,7 +95,7 @@ def cut_lines(text: str, rng: random.Random) -> list[str]:
 def caption_lines(segments: list[str], rng: random.Random) -> list[str]:
     """Lines as a captioner cuts them: at the source's punctuation (a pause), a clause longer
     than 16 characters also between two jieba words."""
-    from voicer.script.data import jieba as _jieba
+    from voicer.resources import jieba as _jieba
 
     lines: list[str] = []
     for seg in segments:
@@ -115,7 +115,7 @@ def caption_lines(segments: list[str], rng: random.Random) -> list[str]:
 
 def word_internal(segments: list[str]) -> set[int]:
     """Content positions that fall inside a jieba word (or Latin word) of the source."""
-    from voicer.script.data import jieba as _jieba
+    from voicer.resources import jieba as _jieba
 
     jieba = _jieba()
     inside: set[int] = set()

@@ -176,7 +176,7 @@ def test_long_cue_is_cut_between_words_never_inside_one() -> None:
     pieces = split_long(cue, "en", 40)
     assert len(pieces) >= 3 and " ".join(pieces).split() == words
     zh = "莫言的书房里有很多关于人工智能的书籍" * 12
-    from voicer.script.data import jieba
+    from voicer.resources import jieba
 
     cuts = split_long(zh, "zh", 50)
     assert "".join(cuts) == zh and len(cuts) >= 4

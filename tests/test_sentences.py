@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from voicer.resources import jieba
 from voicer.script import split_sentences
-from voicer.script.data import jieba
 from voicer.script.punctuate import hint_weight, tokenize
 from voicer.script.sentences import content_chars
 

@@ -6,7 +6,9 @@ the wheel as ``voicer/_voices``; in a source checkout it is read in place.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 _HERE = Path(__file__).resolve().parent
 
@@ -17,3 +19,17 @@ def voices_dir() -> Path:
         if base.is_dir():
             return base
     raise FileNotFoundError("voicer's bundled voices/ folder is missing; reinstall voicer")
+
+
+@functools.lru_cache(maxsize=1)
+def jieba() -> Any:  # jieba ships no type hints
+    """The jieba module, loaded on first use, with its "Building prefix dict" chatter off.
+
+    Every stage that cuts Chinese words (script, text, the Kokoro G2P through misaki)
+    loads it through here, so no process prints that chatter to the user."""
+    import logging
+
+    import jieba as _jieba
+
+    _jieba.setLogLevel(logging.WARNING)
+    return _jieba

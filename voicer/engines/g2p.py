@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngineError
+from ..resources import jieba
 from .base import split_language_spans
 
 _DATA = Path(__file__).resolve().parent / "data" / "kokoro_g2p.toml"
@@ -103,6 +104,7 @@ def _zh_g2p() -> Any:
         raise EngineError(
             "The Kokoro engine needs misaki's Chinese G2P; run `pip install 'misaki[zh]'`."
         ) from e
+    jieba()  # misaki cuts words with jieba: load it through voicer, without its chatter
     return ZHG2P()  # default version: IPA with tone arrows, what Kokoro v1.0 expects
 
 

@@ -204,7 +204,7 @@ def collocations(texts: list[str], language: str) -> set[tuple[str, str]]:
     verb + noun): `phrases` keeps them as one phrase."""
     if bank_language(language) == "en":
         return set()
-    from .data import jieba
+    from ..resources import jieba
 
     pairs: Counter = Counter()
     singles: Counter = Counter()
@@ -233,7 +233,7 @@ def phrases(text: str, language: str, glue: set[tuple[str, str]] | None = None) 
     words and numbers excluded. Punctuation and markers end a phrase."""
     if bank_language(language) == "en":
         return _english_phrases(text)
-    from .data import jieba
+    from ..resources import jieba
     from .punctuate import _tags
 
     tags = _tags()

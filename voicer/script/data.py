@@ -31,12 +31,3 @@ def stopwords(language: str) -> frozenset[str]:
     return frozenset(w.lower() for w in words if w and not w.startswith("#"))
 
 
-@functools.lru_cache(maxsize=1)
-def jieba() -> Any:  # jieba ships no type hints
-    """The jieba module, loaded on first use, with its "Building prefix dict" chatter off."""
-    import logging
-
-    import jieba as _jieba
-
-    _jieba.setLogLevel(logging.WARNING)
-    return _jieba

@@ -38,7 +38,7 @@ def _cut_words(text: str, language: str, parts: int) -> list[str]:
     if bank_language(language) == "en":
         tokens = re.findall(r"\S+\s*", text)
     else:
-        from .data import jieba
+        from ..resources import jieba
 
         tokens = jieba().lcut(text)
         # Keep a Latin word or number whole even where jieba splits it (GPT-4o).

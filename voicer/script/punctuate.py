@@ -62,7 +62,7 @@ def _tags() -> dict[str, str]:
     """jieba's dictionary part-of-speech tags (a plain lookup: no tagging pass)."""
     import jieba.posseg
 
-    from .data import jieba as _jieba
+    from ..resources import jieba as _jieba
 
     _jieba()
     return jieba.posseg.dt.word_tag_tab
@@ -78,7 +78,7 @@ def _words(text: str, language: str) -> list[tuple[str, int]]:
     """(word, offset) of a run of text with no punctuation, markers or line breaks."""
     if language == "en":
         return [(m.group(0), m.start()) for m in _EN_WORD_RE.finditer(text)]
-    from .data import jieba as _jieba
+    from ..resources import jieba as _jieba
 
     out: list[tuple[str, int]] = []
     pos = 0

@@ -14,7 +14,8 @@ import re
 
 from voicer.model import spoken_text
 
-from .data import bank_language, jieba
+from ..resources import jieba
+from .data import bank_language
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")

@@ -87,8 +87,9 @@ def _kind(ch: str) -> str:
 
 def _zh_words(text: str) -> list[str]:
     """jieba words, glued back where Latin, numerals and spaces meet ("H 一百", "三十五万")."""
-    import jieba  # imported lazily: loading its dictionary takes a second
+    from ..resources import jieba as _jieba  # lazily: loading its dictionary takes a second
 
+    jieba = _jieba()
     pieces: list[str] = []
     for word in jieba.cut(text, HMM=False):
         if pieces:
