@@ -237,10 +237,10 @@ def test_cli_stops_on_a_bad_kokoro_voice_before_synthesis(tmp_path):
     folder = tmp_path / "voices"
     folder.mkdir()
     text = Path(voices["zh-female-1"].path).read_text(encoding="utf-8")
-    bad = text.replace('name = "zh-female-1"', 'name = "zh-bad"').replace(
-        'voice = "jf_', 'voice = "zf_nobody_'
-    )
-    (folder / "zh-bad.toml").write_text(bad, encoding="utf-8")
+    assert "jf_alpha = 0.7" in text
+    for host in ("a", "b"):  # both hosts bad: whoever the script gives a turn to
+        bad = text.replace('name = "zh-female-1"', f'name = "zh-bad-{host}"')
+        (folder / f"zh-bad-{host}.toml").write_text(bad.replace("jf_alpha", "zf_nobody_"), encoding="utf-8")
     talk = tmp_path / "talk.txt"
     talk.write_text("大家好，这里是最佳拍档。\n今天我们聊聊开源模型。\n", encoding="utf-8")
     out = tmp_path / "ep.mp3"
@@ -250,7 +250,7 @@ def test_cli_stops_on_a_bad_kokoro_voice_before_synthesis(tmp_path):
             "--voices-dir",
             str(folder),
             "--voices",
-            "zh-bad,zh-male-1",
+            "zh-bad-a,zh-bad-b",
             "-q",
             "--cache-dir",
             str(tmp_path / "c"),
