@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,7 +21,11 @@ from voicer.cli_llm import (
     WriterOpt,
     llm_kwargs,
 )
+from voicer.cli_options import BitrateOpt, EngineOpt, QuietOpt, VoicesDirOpt, render_settings
 from voicer.errors import VoicerError, print_voicer_warnings
+
+if TYPE_CHECKING:
+    from voicer.model import Script
 
 app = typer.Typer(
     help="Re-voice transcripts as chaptered two-host podcast episodes (Mandarin and English).",
@@ -42,9 +46,6 @@ VoicesOpt = Annotated[
     str | None,
     typer.Option("--voices", help="Two voice presets for the hosts, e.g. zh-female-1,zh-male-1."),
 ]
-VoicesDirOpt = Annotated[
-    list[Path] | None, typer.Option("--voices-dir", help="Extra folder of voice presets (repeatable).")
-]
 SeedOpt = Annotated[
     int | None,
     typer.Option("--seed", help="Seed for the dialogue's choices (same seed, same script; default 0)."),
@@ -59,10 +60,32 @@ AgreeOpt = Annotated[
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Episode title (default: from the source).")]
 
 
-def _parse_voices(voices: str | None) -> tuple[str, str] | None:
+def _load_script(
+    input: Path,
+    format: str,
+    language: str | None,
+    voices: str | None,
+    seed: int | None,
+    title: str | None,
+    voices_dir: list[Path] | None,
+    llm: tuple[str, str | None, str | None, str, int, Path | None],
+    quiet: bool = False,
+) -> Script:
+    """The script `render` and `script` start from, from their shared options (`llm`: the
+    --writer and --llm-* values, in llm_kwargs' order)."""
+    from voicer import api
     from voicer.cli_support import parse_voices
 
-    return parse_voices(voices)
+    return api.load_script(
+        input,
+        format=format,
+        language=language,
+        voices=parse_voices(voices),
+        seed=seed,
+        title=title,
+        voices_dir=tuple(voices_dir or ()),
+        **llm_kwargs(*llm, quiet=quiet),
+    )
 
 
 def _console(stderr: bool = True):  # noqa: ANN202 - rich is imported lazily
@@ -89,7 +112,7 @@ def render(
     llm_mode: LlmModeOpt = "grounded",
     llm_context: LlmContextOpt = 8192,
     llm_prompts: LlmPromptsOpt = None,
-    engine: Annotated[str, typer.Option("--engine", help="auto, kokoro, offline or coqui.")] = "auto",
+    engine: EngineOpt = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps (Coqui).")] = "auto",
     lexicon: Annotated[
         list[Path] | None, typer.Option("--lexicon", help="Extra pronunciation lexicon file (repeatable).")
@@ -109,7 +132,7 @@ def render(
         bool,
         typer.Option("--dry-run", help="Print chapters, turns and estimated length; synthesize nothing."),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    quiet: QuietOpt = False,
     script_out: Annotated[
         Path | None, typer.Option("--script-out", help="Also write the editable script to this file.")
     ] = None,
@@ -123,7 +146,7 @@ def render(
     intro: Annotated[Path | None, typer.Option("--intro", help="Intro music file.")] = None,
     outro: Annotated[Path | None, typer.Option("--outro", help="Outro music file.")] = None,
     stinger: Annotated[Path | None, typer.Option("--stinger", help="Short sound between chapters.")] = None,
-    bitrate: Annotated[int, typer.Option("--bitrate", help="MP3 bitrate in kbps.")] = 128,
+    bitrate: BitrateOpt = 128,
     sample_rate: Annotated[int, typer.Option("--sample-rate", help="Episode sample rate.")] = 44100,
     cover: Annotated[
         Path | None, typer.Option("--cover", help="Cover art (JPEG or PNG) for the tags.")
@@ -149,17 +172,16 @@ def render(
     from voicer.export import ExportSettings
     from voicer.export.paths import check_cli_outputs
     from voicer.mix import MixSettings
-    from voicer.synth import RenderSettings
 
-    settings = RenderSettings(
-        engine=engine,
-        device=device,
-        voices_dir=tuple(voices_dir or ()),
-        lexicon=tuple(lexicon or ()),
-        cache_dir=cache_dir,
-        workers=workers,
+    settings = render_settings(
+        engine,
+        device,
+        voices_dir,
+        lexicon,
+        cache_dir,
+        workers,
+        agree_coqui_license,
         keep_going=keep_going,
-        agree_coqui_license=agree_coqui_license,
         gpu_workers=gpu_workers,
         precision=precision,
     )
@@ -175,16 +197,8 @@ def render(
     )
     exp = ExportSettings(bitrate_kbps=bitrate, cover=cover, show=show, episode=episode)
     check_cli_outputs(input, None if dry_run else out, exp, script_out, [intro, outro, stinger, cover])
-    script = api.load_script(
-        input,
-        format=format,
-        language=language,
-        voices=_parse_voices(voices),
-        seed=seed,
-        title=title,
-        voices_dir=settings.voices_dir,
-        **llm_kwargs(writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, quiet=quiet),
-    )
+    llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts)
+    script = _load_script(input, format, language, voices, seed, title, voices_dir, llm, quiet)
     if script_out:
         api.write_script(script, script_out)
     err = _console()
@@ -236,16 +250,8 @@ def script(
     from voicer.export.paths import check_outputs
 
     check_outputs([("script", out)], [input])  # never write the script over its own input
-    s = api.load_script(
-        input,
-        format=format,
-        language=language,
-        voices=_parse_voices(voices),
-        seed=seed,
-        title=title,
-        voices_dir=tuple(voices_dir or ()),
-        **llm_kwargs(writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts),
-    )
+    llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts)
+    s = _load_script(input, format, language, voices, seed, title, voices_dir, llm)
     api.write_script(s, out)
     print_script_written(out, s, _console(stderr=False))
 

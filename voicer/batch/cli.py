@@ -1,5 +1,5 @@
-"""The `voicer batch` command (registered in voicer/cli.py). Only typer is imported here;
-the run itself loads inside the command."""
+"""The `voicer batch` command (registered in voicer/cli.py). Only typer (and the shared options
+of voicer/cli_options.py) is imported here; the run itself loads inside the command."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from voicer.cli_options import BitrateOpt, EngineOpt, QuietOpt, VoicesDirOpt, render_settings
 
 
 def batch(
@@ -16,15 +18,13 @@ def batch(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for every episode.")] = Path(
         "episodes"
     ),
-    engine: Annotated[str, typer.Option("--engine", help="auto, kokoro, offline or coqui.")] = "auto",
+    engine: EngineOpt = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps.")] = "auto",
     workers: Annotated[
         int | None, typer.Option("--workers", "-j", help="Turns synthesized at once (Ray: actors).")
     ] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Turn cache folder.")] = None,
-    voices_dir: Annotated[
-        list[Path] | None, typer.Option("--voices-dir", help="Extra folder of voice presets (repeatable).")
-    ] = None,
+    voices_dir: VoicesDirOpt = None,
     lexicon: Annotated[
         list[Path] | None, typer.Option("--lexicon", help="Extra pronunciation lexicon (repeatable).")
     ] = None,
@@ -44,9 +44,9 @@ def batch(
     index: Annotated[
         bool, typer.Option("--index", help="Also write each episode's preview page and index.html.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    quiet: QuietOpt = False,
     lufs: Annotated[float | None, typer.Option("--lufs", help="Loudness target.")] = None,
-    bitrate: Annotated[int, typer.Option("--bitrate", help="MP3 bitrate in kbps.")] = 128,
+    bitrate: BitrateOpt = 128,
     show: Annotated[
         str | None,
         typer.Option("--show", help="Show name (tags; the feed's title when --title is not given)."),
@@ -69,11 +69,9 @@ def batch(
     ] = False,
 ) -> None:
     """Render every episode of SOURCE into --out (resumable), then write the feed."""
-    from rich.console import Console
-
+    from voicer.cli_display import console
     from voicer.export import ExportSettings
     from voicer.mix import MixSettings
-    from voicer.synth import RenderSettings
 
     from .progress import rich_batch_progress
     from .runner import BatchSettings, run_batch
@@ -90,15 +88,7 @@ def batch(
         }
         feed.update({k: v for k, v in extra.items() if v is not None})
     settings = BatchSettings(
-        render=RenderSettings(
-            engine=engine,
-            device=device,
-            voices_dir=tuple(voices_dir or ()),
-            lexicon=tuple(lexicon or ()),
-            cache_dir=cache_dir,
-            workers=workers,
-            agree_coqui_license=agree_coqui_license,
-        ),
+        render=render_settings(engine, device, voices_dir, lexicon, cache_dir, workers, agree_coqui_license),
         mix=MixSettings(lufs=lufs),
         export=ExportSettings(bitrate_kbps=bitrate, show=show),
         ray=ray or ray_address is not None,
@@ -109,7 +99,7 @@ def batch(
         feed=feed,
         index=index,
     )
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = console(stderr=True)
     with rich_batch_progress(err, quiet=quiet) as progress:
         report = run_batch(source, out, settings, progress)
     hours = sum(e.seconds for e in report.episodes if e.status != "failed") / 3600

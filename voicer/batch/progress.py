@@ -42,14 +42,6 @@ class BatchEvent:
 BatchCallback = Callable[[BatchEvent], None]
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-:--"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
-
-
 @contextlib.contextmanager
 def rich_batch_progress(console: Console, quiet: bool = False) -> Iterator[BatchCallback]:
     """A two-line display: episodes done / total, hours of audio, ETA; then the current
@@ -58,6 +50,8 @@ def rich_batch_progress(console: Console, quiet: bool = False) -> Iterator[Batch
         yield lambda event: None
         return
     from rich.progress import BarColumn, Progress, TextColumn
+
+    from voicer.cli_display import clock
 
     bar = Progress(
         TextColumn("{task.description}"),
@@ -78,7 +72,7 @@ def rich_batch_progress(console: Console, quiet: bool = False) -> Iterator[Batch
             bar.start()
             started = True
         hours = event.audio_seconds / 3600
-        note = f"episodes, {hours:.2f} h audio, elapsed {_clock(event.elapsed)}, ETA {_clock(event.eta)}"
+        note = f"episodes, {hours:.2f} h audio, elapsed {clock(event.elapsed)}, ETA {clock(event.eta)}"
         if event.failed:
             note += f", {event.failed} failed"
         bar.update(catalogue, total=event.episodes_total, completed=event.episodes_done, note=note)
