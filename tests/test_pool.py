@@ -231,3 +231,21 @@ def test_render_settings_refuse_nonsense_and_take_knobs_by_name(tmp_path, voices
         _script(_lines(2)), engine="offline", voices=voices, cache_dir=tmp_path, workers=1, keep_going=True
     )
     assert out.synthesized == 2 and out.pool == "fresh-process"
+
+
+def test_closing_after_a_worker_died_mid_result_does_not_hang(voices):
+    """A worker killed while writing its result leaves half a message in the result pipe;
+    the executor's manager thread then waited forever and SIGTERM hung voicer (seen
+    under load: 2 hangs in 12). Here the half message is written on purpose."""
+    import struct
+    import threading
+
+    pool = ProcessPool(_Steady(), 1)
+    first = next(iter(pool.run(_jobs(voices, _lines(1)))))  # the worker is up and has answered once
+    assert first.ok
+    writer = pool._executor._result_queue._writer
+    writer._send(struct.pack("!i", 1000) + b"half")  # a header promising 1000 bytes, then 4
+    closer = threading.Thread(target=pool.close, daemon=True)
+    closer.start()
+    closer.join(timeout=30)
+    assert not closer.is_alive(), "closing the pool hung on a half-written result"
