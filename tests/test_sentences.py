@@ -90,37 +90,6 @@ def test_latin_words_and_numbers_are_never_cut() -> None:
         assert whole in joined, joined
 
 
-def test_existing_punctuation_is_kept() -> None:
-    assert split_sentences("Llama 3.1 came out. Did you try it? I did!", "en") == [
-        "Llama 3.1 came out.",
-        "Did you try it?",
-        "I did!",
-    ]
-    assert split_sentences("他说：“好的。”然后走了[笑]。下一句", "zh") == [
-        "他说：“好的。”",
-        "然后走了[笑]。",
-        "下一句。",
-    ]
-
-
-def test_english_captions_become_sentences_with_a_question() -> None:
-    text = (
-        "so today we look at the new model\nit is much faster than the old one\nwhat do you think about that"
-    )
-    out = split_sentences(text, "en")
-    assert out[-1] == "what do you think about that?"
-    assert "".join(content_chars(s) for s in out) == content_chars(text)
-
-
-@given(st.text(alphabet=st.sampled_from(list("我们的是了吗但是所以AI 3.1\n，。？[笑]abc")), max_size=200))
-@settings(max_examples=150, deadline=None)
-def test_restoration_only_adds_punctuation(text: str) -> None:
-    for language in ("zh", "en"):
-        out = split_sentences(text, language)
-        assert "".join(content_chars(s) for s in out) == content_chars(text)
-        assert all(s.strip() for s in out)
-
-
 def _cpu(text: str) -> float:
     t0 = time.process_time()
     split_sentences(text, "zh")
