@@ -90,6 +90,15 @@ def test_latin_words_and_numbers_are_never_cut() -> None:
         assert whole in joined, joined
 
 
+@given(st.text(alphabet=st.sampled_from(list("我们的是了吗但是所以AI 3.1\n，。？[笑]abc")), max_size=200))
+@settings(max_examples=150, deadline=None)
+def test_restoration_only_adds_punctuation(text: str) -> None:
+    for language in ("zh", "en"):
+        out = split_sentences(text, language)
+        assert "".join(content_chars(s) for s in out) == content_chars(text)
+        assert all(s.strip() for s in out)
+
+
 def _cpu(text: str) -> float:
     t0 = time.process_time()
     split_sentences(text, "zh")
