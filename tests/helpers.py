@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
+
+from voicer.engines.offline import OfflineEngine
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "transcripts"
@@ -40,3 +44,16 @@ def median_f0(samples: np.ndarray, sr: int, fmin: float = 60.0, fmax: float = 40
         if ac[lag] / ac[0] > 0.3:
             f0s.append(sr / lag)
     return float(np.median(f0s)) if f0s else 0.0
+
+
+class CrashingEngine(OfflineEngine):
+    """The real offline engine, dying outright (as a C library can) on one text."""
+
+    def __init__(self, crash_on: str) -> None:
+        super().__init__()
+        self.crash_on = crash_on
+
+    def synthesize(self, text, voice, language):
+        if self.crash_on in text:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return super().synthesize(text, voice, language)

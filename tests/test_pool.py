@@ -4,8 +4,6 @@ any pool can be plugged in, and identical turns across episodes are spoken once.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -13,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from helpers import MONOLOGUE
+from helpers import MONOLOGUE, CrashingEngine
 
 from voicer.engines import load_voices
 from voicer.engines.offline import OfflineEngine
@@ -60,15 +58,10 @@ class _OnGpu(OfflineEngine):
     traits = replace(OfflineEngine.traits, uses_gpu=True, keeps_model_loaded=True, preferred_workers=1)
 
 
-class _Crashing(_Steady):
-    def __init__(self, crash_on: str) -> None:
-        super().__init__()
-        self.crash_on = crash_on
+class _Crashing(CrashingEngine):
+    """Dies on one text, and is declared deterministic in any process (kept loaded in workers)."""
 
-    def synthesize(self, text, voice, language):
-        if self.crash_on in text:
-            os.kill(os.getpid(), signal.SIGSEGV)
-        return super().synthesize(text, voice, language)
+    traits = _Steady.traits
 
 
 def test_the_pool_is_chosen_from_traits_not_names():

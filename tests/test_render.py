@@ -4,13 +4,11 @@ order, cache reuse, edit-and-re-render, workers, progress, failures, dry run."""
 from __future__ import annotations
 
 import io
-import os
-import signal
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from helpers import MONOLOGUE
+from helpers import MONOLOGUE, CrashingEngine
 
 from voicer.cli_display import rich_progress as make_rich_progress
 from voicer.engines import load_voices
@@ -63,19 +61,6 @@ class ChattyEngine(OfflineEngine):
 
     def synthesize(self, text, voice, language):
         print("chatty engine says hello", flush=True)
-        return super().synthesize(text, voice, language)
-
-
-class CrashingEngine(OfflineEngine):
-    """The real offline engine, dying outright (as a C library can) on one text."""
-
-    def __init__(self, crash_on: str) -> None:
-        super().__init__()
-        self.crash_on = crash_on
-
-    def synthesize(self, text, voice, language):
-        if self.crash_on in text:
-            os.kill(os.getpid(), signal.SIGSEGV)
         return super().synthesize(text, voice, language)
 
 
