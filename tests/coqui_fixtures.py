@@ -8,6 +8,7 @@ to test shapes, speakers, trimming and the engine plumbing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 # Speaker names of the built models (two distinct random speaker embeddings).
@@ -265,3 +266,15 @@ def speech_like_wav(path: Path, seconds: float = 8.0, rate: int = 22050, seed: i
     audio = 0.3 * voiced * envelope + 0.005 * rng.standard_normal(len(t))
     sf.write(path, (audio / np.abs(audio).max() * 0.6).astype(np.float32), rate)
     return path
+
+
+def one_torch_thread() -> Iterator[None]:
+    """One intra-op torch thread while a module's tests run (then the old count again):
+    on a shared 2-core runner, torch's thread barriers cost 10x. Use it as
+    `one_torch_thread = pytest.fixture(scope="module", autouse=True)(coqui_fixtures.one_torch_thread)`."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -14,16 +14,7 @@ from voicer.engines import doctor, get_engine, load_voices
 from voicer.engines import xtts as xtts_mod
 from voicer.errors import EngineError, VoiceError
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One intra-op thread: on a shared 2-core runner, torch's thread barriers cost 10x."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+one_torch_thread = pytest.fixture(scope="module", autouse=True)(coqui_fixtures.one_torch_thread)
 
 
 @pytest.fixture(scope="session")

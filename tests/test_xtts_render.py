@@ -78,14 +78,7 @@ def env() -> dict[str, str]:
     return dict(os.environ, OMP_NUM_THREADS="1")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+one_torch_thread = pytest.fixture(scope="module", autouse=True)(coqui_fixtures.one_torch_thread)
 
 
 @pytest.fixture
