@@ -155,6 +155,46 @@ def test_the_monologue_host_is_dafei() -> None:
     assert script.chapters[0].turns[0].speaker == "大飞"
 
 
+@needs_shared
+def test_the_monologue_host_dafei_speaks_with_a_male_voice_unless_voices_are_chosen() -> None:
+    from voicer.ingest import load_transcript
+    from voicer.presets import load_voices
+
+    presets = load_voices()
+    script = script_for(MONOLOGUE)
+    assert [presets[h.voice].gender for h in script.hosts[:2]] == ["male", "female"]
+    chosen = make_script(load_transcript(MONOLOGUE), voices=("zh-female-1", "zh-male-1"))
+    assert [h.voice for h in chosen.hosts[:2]] == ["zh-female-1", "zh-male-1"]
+
+
+def test_a_named_lead_gets_the_cast_voice_of_the_gender_the_name_suggests() -> None:
+    from voicer.script.casting import name_gender
+
+    assert [name_gender(n, "zh") for n in ("大飞", "王小燕", "李强", "扎克伯格", "主持人甲")] == [
+        "male", "female", "male", "", "",
+    ]
+    assert [name_gender(n, "en") for n in ("Dana", "Tom", "Alex")] == ["female", "male", ""]
+    lines = ["Hi everyone, I'm Tom, and this is the show.", "Today we talk about open models."] * 4
+    tom = make_script(Transcript([Segment(x) for x in lines], language="en"))
+    from voicer.presets import load_voices
+
+    assert tom.hosts[0].id == "Tom" and load_voices()[tom.hosts[0].voice].gender == "male"
+
+
+@needs_shared
+def test_key_phrases_do_not_end_with_a_place_or_time_word() -> None:
+    from voicer.script.chapters import phrases
+
+    tails = set(bank("zh")["chapters"]["phrase_tail_words"])
+    found = [p for s in source_sentences(MONOLOGUE) for p in phrases(s, "zh")]
+    from voicer.resources import jieba
+
+    # 时间范围内 once gave the question "那范围内呢？".
+    assert found and not [p for p in found if p.endswith("内")]
+    ends = [jieba().lcut(p) for p in found]
+    assert not [w for w in ends if len(w) > 1 and w[-1] in tails]
+
+
 def test_deterministic_per_seed() -> None:
     a, b = script_for(ENGLISH, 0), script_for(ENGLISH, 3)
     assert a == make_script(_load(ENGLISH), seed=0)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from voicer.errors import InputError
 from voicer.model import Chapter, Host, Script, Segment, Transcript, Turn, Voice
 
-from .casting import cast
+from .casting import cast, suit_lead
 from .chapters import Span, find_chapters, keyword_titles, split_heading
 from .data import bank, bank_language
 from .dialogue import converse, name_hosts
@@ -130,6 +130,8 @@ def make_script(
     else:
         # One voice (or none): two hosts share the sentences; the lead takes a name the text gives.
         hosts = name_hosts(hosts, speakers, [s.text for s in speech[:8]], lang)
+        if voices is None:
+            hosts = suit_lead(hosts, lang, presets)
         groups: list[tuple[Span, list[str]]] = []
         if has_headings:
             for t, segs in sections:

@@ -17,6 +17,8 @@ Rules (documented in the report / README):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from voicer.model import Host, Voice
 from voicer.presets import default_cast, default_narrator, get_voice, load_voices
 
@@ -71,3 +73,28 @@ def cast(
         Host(id=i, name=i, voice=v)
         for i, v in zip(ids, voice_pool(language, voices, len(ids), presets), strict=True)
     ]
+
+
+def name_gender(name: str, language: str) -> str:
+    """"male", "female" or "" (no guess) for a host's name, from the phrase bank's lists."""
+    table = bank(language)["names"]
+    if bank_language(language) == "en":
+        first = name.split()[0] if name.split() else ""
+        return "male" if first in table["male"] else "female" if first in table["female"] else ""
+    given = name[1:] if len(name) == 3 else name
+    m = sum(c in table["male"] for c in given)
+    f = sum(c in table["female"] for c in given)
+    return "male" if m > f else "female" if f > m else ""
+
+
+def suit_lead(hosts: list[Host], language: str, presets: dict[str, Voice] | None = None) -> list[Host]:
+    """`hosts` with the lead's and co-host's voices swapped when the lead's name (大飞, "Dana")
+    suggests the gender of the co-host's voice rather than its own."""
+    if len(hosts) < 2:
+        return hosts
+    wanted = name_gender(hosts[0].name, language)
+    presets = load_voices() if presets is None else presets
+    genders = [presets[h.voice].gender if h.voice in presets else "" for h in hosts[:2]]
+    if not wanted or genders[0] == wanted or genders[1] != wanted:
+        return hosts
+    return [replace(hosts[0], voice=hosts[1].voice), replace(hosts[1], voice=hosts[0].voice), *hosts[2:]]

@@ -238,6 +238,7 @@ def phrases(text: str, language: str, glue: set[tuple[str, str]] | None = None) 
 
     tags = _tags()
     banned = set(bank(language)["chapters"]["not_keywords"])
+    tails = set(bank(language)["chapters"]["phrase_tail_words"])
     glue = glue or set()
     out: list[str] = []
     run: list[str] = []
@@ -254,7 +255,7 @@ def phrases(text: str, language: str, glue: set[tuple[str, str]] | None = None) 
             continue  # the space inside "AI Studio"
         while len(run) > 1 and (len(run[0]) < 2 or run[0].lower() in banned):
             run.pop(0)
-        while len(run) > 1 and run[-1].lower() in banned:
+        while len(run) > 1 and (run[-1].lower() in banned or run[-1] in tails):
             run.pop()
         phrase = ""
         for part in run:
