@@ -172,10 +172,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--path", type=Path, default=INTERVIEW)
     parser.add_argument("--sizes", default="100000,300000,1000000", help="input lengths to time")
+    parser.add_argument("--model", type=Path, help="punctuation weights to use instead of the shipped ones")
     args = parser.parse_args()
 
     from voicer.ingest import load_transcript
     from voicer.script import split_sentences
+    from voicer.script.punctuate import restore
 
     tr = load_transcript(args.path)
     from voicer.model import spoken_text
@@ -193,29 +195,46 @@ def main() -> None:
     raw = "\n".join(lines)
     assert len(_CONTENT.findall(raw)) == n == len(_CONTENT.findall(gold_text))
 
+    if args.model:
+        from voicer.script import punctmodel
+
+        punctmodel.packaged.cache_clear()
+        trained = punctmodel.read(args.model)
+        punctmodel.packaged = lambda: trained  # type: ignore[assignment]
+
+    def rules(text: str) -> str:
+        return "".join(restore(text, "zh", use_model=False))
+
     t0 = time.perf_counter()
     restored = "".join(split_sentences(raw, "zh"))
     secs = time.perf_counter() - t0
     rows = [("baseline: line = clause", score(gold, boundaries(baseline(lines))[1], n, inside))]
+    rows.append(("rules, random lines", score(gold, boundaries(rules(raw))[1], n, inside)))
     rows.append(("voicer, random lines", score(gold, boundaries(restored)[1], n, inside)))
     captions = caption_lines(segments, random.Random(args.seed))
     caption_raw = "\n".join(captions)
     assert len(_CONTENT.findall(caption_raw)) == n
     rows.append(("baseline, caption lines", score(gold, boundaries(baseline(captions))[1], n, inside)))
+    rows.append(("rules, caption lines", score(gold, boundaries(rules(caption_raw))[1], n, inside)))
     rows.append(
         (
             "voicer, caption lines",
             score(gold, boundaries("".join(split_sentences(caption_raw, "zh")))[1], n, inside),
         )
     )
+    one_line = unpunctuated(segments)
+    rows.append(("rules, one line", score(gold, boundaries(rules(one_line))[1], n, inside)))
+    rows.append(
+        ("voicer, one line", score(gold, boundaries("".join(split_sentences(one_line, "zh")))[1], n, inside))
+    )
     print(f"{args.path.name}: {n} characters, {len(lines)} subtitle lines, restored in {secs:.2f} s")
     keys = list(rows[0][1])
     print(f"{'':26}" + "".join(f"{k:>10}" for k in keys))
     for name, r in rows:
         print(f"{name:26}" + "".join(f"{r[k]:10.3f}" for k in keys))
-    for b, v in ((rows[0][1], rows[1][1]), (rows[2][1], rows[3][1])):
+    for (bn, b), (vn, v) in ((rows[0], rows[2]), (rows[1], rows[2]), (rows[3], rows[5]), (rows[4], rows[5])):
         print(
-            "ratio voicer/baseline: F1 x{:.2f}, mid-phrase x{:.2f}".format(
+            f"ratio {vn} / {bn}: " + "F1 x{:.2f}, mid-phrase x{:.2f}".format(
                 v["F1"] / b["F1"] if b["F1"] else float("inf"),
                 v["mid/100"] / b["mid/100"] if b["mid/100"] else 0.0,
             )

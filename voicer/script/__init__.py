@@ -129,9 +129,7 @@ def make_script(
             )
     else:
         # One voice (or none): two hosts share the sentences; the lead takes a name the text gives.
-        hosts = name_hosts(hosts, speakers, [s.text for s in speech[:8]], lang)
-        if voices is None:
-            hosts = suit_lead(hosts, lang, presets)
+        hosts = suit_lead(name_hosts(hosts, speakers, [s.text for s in speech[:8]], lang), lang, voices)
         groups: list[tuple[Span, list[str]]] = []
         if has_headings:
             for t, segs in sections:

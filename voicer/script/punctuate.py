@@ -298,6 +298,61 @@ def _open_clause(clause: list[Tok], length: int, language: str, t: dict[str, Any
     return len(clause) <= 2 and _tag(clause[0].text, language)[:1] == "c"
 
 
+def model_inputs(
+    words: list[Tok], language: str, t: dict[str, Any], glued: set[tuple[str, str]], sent_len: int
+) -> dict[str, Any]:
+    """What the trained model reads for a run of words: texts, tags, line-break hints, "this
+    gap is inside a compound the text always uses" flags, sizes in characters, and the rules'
+    view of each gap (their cue scores and their decision), which the model learns to weigh."""
+    texts = [w.text for w in words]
+    rules_t = {k: v for k, v in t.items() if k != "reliability"}
+    clause, sentence = _gap_scores(words, language, rules_t, glued)
+    saved = [w.mark for w in words]
+    _place(words, language, rules_t, glued, sent_len)
+    rule_marks = [w.mark for w in words]
+    for w, m in zip(words, saved, strict=True):
+        w.mark = m
+    tags = [_tag(w, language) for w in texts]
+    cues = [
+        [
+            f"r:{rule_marks[i - 1]}",
+            f"rtb:{rule_marks[i - 1]}|{tags[i][:1]}",
+            f"rc:{max(-6, min(6, round(clause[i] * 2)))}",
+            f"rs:{max(-6, min(6, round(sentence[i] * 2)))}",
+        ]
+        if i
+        else []
+        for i in range(len(words))
+    ]
+    pairs = zip(["", *texts], texts, strict=False)
+    return {
+        "texts": texts,
+        "tags": tags,
+        "hints": [w.hint for w in words],
+        "flags": [(a, b) in glued for a, b in pairs],
+        "sizes": [_length(w, language) for w in texts],
+        "cues": cues,
+        "rule_marks": rule_marks,
+    }
+
+
+def _place_model(
+    words: list[Tok], language: str, t: dict[str, Any], glued: set[tuple[str, str]], sent_len: int
+) -> int:
+    """`_place` by the rules, then the trained model (`punctmodel`) drops the breaks it is sure
+    of being wrong (inside a verb and its object, between a subject and its adverb)."""
+    from . import punctmodel
+
+    model = punctmodel.packaged()
+    if len(words) < 2 or model is None:
+        return _place(words, language, t, glued, sent_len)
+    inputs = model_inputs(words, language, t, glued, sent_len)
+    marks, open_len = punctmodel.veto(model, inputs, t["reliability"], sent_len)
+    for w, m in zip(words, marks, strict=True):
+        w.mark = m
+    return open_len
+
+
 def _place(
     words: list[Tok], language: str, t: dict[str, Any], glued: set[tuple[str, str]], sent_len: int = 0
 ) -> int:
@@ -385,8 +440,10 @@ def _place(
     return sent_len + sizes[-1]
 
 
-def restore(text: str, language: str) -> list[str]:
-    """Sentences of `text` with punctuation restored where it has none."""
+def restore(text: str, language: str, use_model: bool = True) -> list[str]:
+    """Sentences of `text` with punctuation restored where it has none (by the rules; in Chinese
+    the trained model in `punctmodel` then vetoes breaks, when `use_model` and its weights are
+    there)."""
     import gc
 
     # Hundreds of thousands of small objects: the cyclic collector would rescan them over and
@@ -394,18 +451,23 @@ def restore(text: str, language: str) -> list[str]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _restore(text, language)
+        return _restore(text, language, use_model)
     finally:
         if enabled:
             gc.enable()
 
 
-def _restore(text: str, language: str) -> list[str]:
+def _restore(text: str, language: str, use_model: bool = True) -> list[str]:
     language = bank_language(language)
     t = _table(language)
     stats: dict[str, int] = {}
     toks = tokenize(text, language, stats)
     t = {**t, "hint": hint_weight(stats, t)}
+    if language != "en" and use_model:
+        from . import punctmodel
+
+        if punctmodel.packaged() is not None:
+            t["reliability"] = punctmodel.reliability(stats["in_word"], stats["breaks"])
     glued = compounds([w.text for w in toks if w.kind == "w"])
     # Runs of words between existing punctuation get boundaries placed.
     run: list[Tok] = []
@@ -414,7 +476,8 @@ def _restore(text: str, language: str) -> list[str]:
         if tok.kind == "w":
             run.append(tok)
         elif tok.kind in "ce":
-            sent_len = _place(run, language, t, glued, sent_len)
+            place = _place_model if t.get("reliability") else _place  # Chinese: the trained veto
+            sent_len = place(run, language, t, glued, sent_len)
             if tok.kind == "e":
                 sent_len = 0
             run = []
