@@ -82,6 +82,29 @@ def test_a_line_cut_at_random_counts_less_than_a_caption_cut_at_a_pause() -> Non
     assert hint_weight(random_stats, table) < hint_weight(caption_stats, table)
 
 
+def test_english_lines_cut_at_a_fixed_width_count_less_than_caption_lines() -> None:
+    # English lines never cut a word; a line ending in "the"/"of"/"with" shows a fixed-width cut.
+    import re
+
+    from voicer.script.data import bank
+
+    captions = (Path(__file__).parent / "data" / "monologue.en.txt").read_text(encoding="utf-8")
+    words = re.sub(r"\s+", " ", captions).split()
+    rng = random.Random(0)
+    lines, i = [], 0
+    while i < len(words):
+        j = i + rng.randint(5, 9)
+        lines.append(" ".join(words[i:j]))
+        i = j
+    table = bank("en")["punctuate"]
+    fixed: dict[str, int] = {}
+    tokenize("\n".join(lines), "en", fixed)
+    paused: dict[str, int] = {}
+    tokenize(captions, "en", paused)
+    assert fixed["in_word"] > 0.2 * fixed["breaks"] and paused["in_word"] < 0.05 * paused["breaks"]
+    assert hint_weight(fixed, table) == table["hint"] < hint_weight(paused, table) == table["hint_reliable"]
+
+
 def test_latin_words_and_numbers_are_never_cut() -> None:
     text = "凭借着上周发布的Llama 3.1\n他们买了35万块H100 GPU\n还有GPT-4o和2024-07-24的发布会"
     out = split_sentences(text, "zh")

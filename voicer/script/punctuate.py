@@ -102,6 +102,20 @@ def _words(text: str, language: str) -> list[tuple[str, int]]:
     return [(w, o) for w, o in merged if w.strip()]
 
 
+def _phrase_cuts(words: list[tuple[str, int]], hints: set[int], language: str) -> int:
+    """English line breaks right after a word that cannot end a phrase ("the", "of", "with"):
+    English lines never cut a word, so these show lines cut at a fixed width."""
+    import bisect
+
+    ends = set(_table(language)["continue_ends"])
+    offsets = [o for _, o in words]
+    cuts = 0
+    for h in hints:
+        k = bisect.bisect_left(offsets, h) - 1
+        cuts += k >= 0 and words[k][0].lower() in ends
+    return cuts
+
+
 def tokenize(text: str, language: str, stats: dict[str, int] | None = None) -> list[Tok]:
     """Words, markers and existing punctuation of `text`, with the line-break hints.
     `stats` (when given) receives "breaks" (weak breaks between words) and "in_word" (those
@@ -126,6 +140,8 @@ def tokenize(text: str, language: str, stats: dict[str, int] | None = None) -> l
             starts = {o for _, o in words} | {o + 1 for w, o in words if joined[o : o + 1] == " "}
             stats["breaks"] += len(hint_set)
             stats["in_word"] += len(hint_set - starts - {len(joined)})
+            if en:
+                stats["in_word"] += _phrase_cuts(words, hint_set, language)
             for w, o in words:
                 space = ""
                 if o > 0 and joined[o - 1] == " ":
