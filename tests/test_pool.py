@@ -64,6 +64,18 @@ class _Crashing(CrashingEngine):
     traits = _Steady.traits
 
 
+class _CrashingLate(_Crashing):
+    """Dies a moment into a crashing text (as a library does mid-sentence), so the other
+    worker's result usually comes back first and the death lands while it is handled."""
+
+    def synthesize(self, text, voice, language):
+        if any(mark in text for mark in self.crash_on):
+            import time
+
+            time.sleep(0.2)
+        return super().synthesize(text, voice, language)
+
+
 def test_the_pool_is_chosen_from_traits_not_names():
     assert pool_kind(OfflineEngine(), 2) == "fresh-process"  # determinism="fresh-process"
     assert pool_kind(OfflineEngine(), 1) == "fresh-process"  # still a fresh fork per turn
@@ -103,6 +115,95 @@ def test_a_crashing_worker_fails_only_its_turn(voices):
     assert sorted(results) == [0, 1, 2, 3, 4]
     assert not results[2].ok and "died" in results[2].error
     assert all(results[i].ok and results[i].samples.size for i in (0, 1, 3, 4))
+
+
+def _drain(pool, jobs, pause: float, limit: float = 60.0) -> dict:
+    """Every result of `pool.run(jobs)` by turn index, read as render reads them (a
+    cache write after each, here `pause` seconds), in a thread so that a hang fails
+    the test instead of stalling it. Raises what the run raised."""
+    import threading
+    import time
+
+    results: dict = {}
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for res in pool.run(jobs):
+                assert res.job.index not in results, f"turn {res.job.index} came back twice"
+                results[res.job.index] = res
+                time.sleep(pause)
+        except BaseException as e:  # handed to the test's thread
+            raised.append(e)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=limit)
+    assert not reader.is_alive(), f"the pool hung after {len(results)} results"
+    if raised:
+        raise raised[0]
+    return results
+
+
+def test_workers_dying_at_any_moment_fail_exactly_the_crashing_turns(voices):
+    """Several crashing turns among many on two workers. A worker may die while the
+    other's result is in the pipe, while the caller handles a result, or between two
+    submissions; wherever it happens, each innocent turn ends with its audio and each
+    crashing turn (and only it) fails, with no hang and no worker left behind. (The
+    old recovery let `BrokenProcessPool` escape when a worker died between a result
+    and the next submission: 10 runs in 10 of this test failed.)"""
+    import multiprocessing
+
+    texts = _lines(14)
+    crashers = {3, 4, 9}  # 3 and 4 are in flight together: both die with one executor
+    marks = [texts[i][:6] for i in sorted(crashers)]
+    assert all(sum(m in t for t in texts) == 1 for m in marks)  # each mark crashes one turn
+    before = set(multiprocessing.active_children())
+    pool = ProcessPool(_CrashingLate(*marks), 2)
+    try:
+        results = _drain(pool, _jobs(voices, texts), pause=0.1)
+    finally:
+        pool.close()
+    assert sorted(results) == list(range(len(texts)))
+    assert {i for i, r in results.items() if not r.ok} == crashers
+    assert all("died" in results[i].error for i in crashers)
+    assert all(results[i].samples.size and results[i].sample_rate for i in results if i not in crashers)
+    assert not set(multiprocessing.active_children()) - before  # every worker it started has ended
+
+
+def test_a_job_a_broken_executor_never_settles_is_retried_not_awaited(voices):
+    """CPython's executor can leave a job submitted at the very moment a worker dies
+    unsettled forever (its manager thread marks the jobs it holds, then leaves while
+    the submission lands). Here the second submission kills the only worker and hands
+    back such a job: the pool must notice the broken executor and run the job again."""
+    from concurrent.futures import Future
+
+    pool = ProcessPool(_Steady(), 1)
+    start, started = pool._start, []
+
+    def first_breaks_on_second_job():
+        executor = start()
+        if not started:
+            submit = executor.submit
+
+            def submit_while_dying(fn, job):
+                if job.index == 0:
+                    return submit(fn, job)
+                for proc in list(executor._processes.values()):
+                    proc.kill()
+                return Future()  # never settled
+
+            executor.submit = submit_while_dying
+        started.append(executor)
+        return executor
+
+    pool._start = first_breaks_on_second_job
+    try:
+        results = _drain(pool, _jobs(voices, _lines(3)), pause=0.0, limit=30.0)
+    finally:
+        pool.close()
+    assert len(started) == 2  # the broken executor, then a new one for the rest
+    assert sorted(results) == [0, 1, 2] and all(r.ok and r.samples.size for r in results.values())
 
 
 def test_cancel_starts_no_new_turns(voices):

@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from ..errors import EngineError, VoicerError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import numpy as np
 
     from ..model import Voice
@@ -120,13 +122,15 @@ class TurnPool(Protocol):
 
 
 def speak_turn(engine: Engine, job: TurnJob) -> tuple[np.ndarray, int]:
-    """Speak each chunk and join them with `job.gap` seconds of silence."""
+    """Speak each chunk (several per call when the engine batches: `synthesize_chunks`)
+    and join them with `job.gap` seconds of silence."""
     import numpy as np
+
+    from .base import synthesize_chunks
 
     parts: list[np.ndarray] = []
     rate: int | None = None
-    for chunk in job.chunks:
-        samples, sr = engine.synthesize(chunk, job.voice, job.language)
+    for samples, sr in synthesize_chunks(engine, job.chunks, job.voice, job.language):
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         if rate is None:
             rate = int(sr)
@@ -420,6 +424,26 @@ def _spawn_context() -> Any:
     return _NoMainSpawnContext()
 
 
+_DIED = "the synthesis worker process died on this turn"
+_BROKEN_POLL_S = 1.0
+"""How often a wait for results also checks whether the executor broke."""
+
+
+def _outcome(future: Future[TurnResult], job: TurnJob) -> TurnResult | None:
+    """A finished job's result; None when its worker died before the result came
+    back (or it never ran)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if not future.done() or future.cancelled():
+        return None
+    error = future.exception()
+    if error is None:
+        return future.result()
+    if isinstance(error, BrokenProcessPool):
+        return None
+    return TurnResult(job, error=error_text(error))  # e.g. a result that could not be sent back
+
+
 class ProcessPool:
     """`workers` long-lived processes, each holding one engine; with `isolate`, each
     forks a fresh child per turn from a never-used engine state."""
@@ -449,44 +473,74 @@ class ProcessPool:
 
     def _results(self, run: _Run, pending: deque[TurnJob]) -> Iterator[TurnResult]:
         """Keep `workers` jobs in flight. A worker that dies (a crash in an engine's
-        library) breaks the executor: the jobs it had are retried one at a time in a
-        new one, so only the job that crashes it fails."""
-        from concurrent.futures import FIRST_COMPLETED, wait
+        library) breaks the executor, whenever it happens: while another worker's result
+        is in the pipe, while the caller handles a result, or between two submissions.
+        Then the executor is stopped, the results that did arrive are kept, and the jobs
+        it lost are retried one at a time in a new one, so only the job that crashes a
+        worker on its own fails, and every other job ends with its real result."""
+        suspects: deque[TurnJob] = deque()
+        in_flight: dict[Future[TurnResult], TurnJob] = {}
+        while in_flight or ((pending or suspects) and not run.cancelled):
+            alone = bool(suspects)  # a suspect runs with nothing beside it
+            queue, limit = (suspects, 1) if alone else (pending, self.workers)
+            broken = not self._submit(run, queue, limit, in_flight)
+            if not broken:
+                for future in self._wait(in_flight):
+                    result = _outcome(future, in_flight[future])
+                    if result is None:
+                        broken = True  # it died with its executor: handled below
+                        continue
+                    del in_flight[future]
+                    yield result
+                broken = broken or bool(getattr(self._executor, "_broken", False))
+            if not broken:
+                continue
+            lost: list[TurnJob] = []
+            self.close()  # after this, the executor has settled every job it held
+            for future, job in in_flight.items():
+                result = _outcome(future, job)
+                if result is None:
+                    future.cancel()
+                    lost.append(job)
+                else:
+                    yield result  # it finished before the worker died: a real result
+            in_flight.clear()
+            if alone and len(lost) == 1:
+                yield TurnResult(lost[0], error=_DIED)
+            else:
+                suspects.extend(lost)
+
+    def _submit(
+        self, run: _Run, queue: deque[TurnJob], limit: int, in_flight: dict[Future[TurnResult], TurnJob]
+    ) -> bool:
+        """Put jobs from `queue` in flight up to `limit`; False when the executor is
+        broken (a worker died since the last look): the job it refused goes back to the
+        front of its queue, as it never reached a worker."""
         from concurrent.futures.process import BrokenProcessPool
 
-        suspects: deque[TurnJob] = deque()
-        in_flight: dict[Any, TurnJob] = {}
-        while in_flight or ((pending or suspects) and not run.cancelled):
-            if self._executor is None:
-                self._executor = self._start()
-            alone = bool(suspects)  # a suspect runs with nothing beside it
-            queue, limit = (suspects, 1) if suspects else (pending, self.workers)
-            while queue and not run.cancelled and len(in_flight) < limit:
-                job = queue.popleft()
-                in_flight[self._executor.submit(_worker_job, job)] = job
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            crashed: list[TurnJob] = []
-            for future in done:
-                job = in_flight.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    crashed.append(job)
-                    continue
-                yield result
-            if crashed:
-                crashed.extend(in_flight.values())
-                in_flight.clear()
-                self._discard()
-                if alone and len(crashed) == 1:
-                    yield TurnResult(crashed[0], error="the synthesis worker process died on this turn")
-                else:
-                    suspects.extend(crashed)
+        if self._executor is None:
+            self._executor = self._start()
+        while queue and not run.cancelled and len(in_flight) < limit:
+            job = queue.popleft()
+            try:
+                future = self._executor.submit(_worker_job, job)
+            except BrokenProcessPool:
+                queue.appendleft(job)
+                return False
+            in_flight[future] = job
+        return True
 
-    def _discard(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+    def _wait(self, in_flight: dict[Future[TurnResult], TurnJob]) -> set[Future[TurnResult]]:
+        """The jobs finished so far, at least one, or none once the executor is broken.
+        (A job submitted at the very moment a worker dies can be left unsettled by the
+        executor, so a broken executor is also looked for while waiting.)"""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while in_flight:
+            done, _ = wait(in_flight, timeout=_BROKEN_POLL_S, return_when=FIRST_COMPLETED)
+            if done or getattr(self._executor, "_broken", False):
+                return done
+        return set()
 
     def close(self) -> None:
         """End the workers now (turns still running are abandoned)."""
@@ -495,7 +549,7 @@ class ProcessPool:
             return
         # Stop the workers first: waiting for a long turn on Ctrl-C or SIGTERM would
         # leave the user staring at a frozen terminal.
-        procs = list(getattr(executor, "_processes", {}).values())
+        procs = list((getattr(executor, "_processes", None) or {}).values())
         for proc in procs:
             with contextlib.suppress(Exception):
                 proc.terminate()
@@ -506,8 +560,12 @@ class ProcessPool:
                     proc.kill()
                     proc.join(timeout=5)
         _unblock_result_reader(executor, procs)
+        manager = getattr(executor, "_executor_manager_thread", None)
         with contextlib.suppress(Exception):
             executor.shutdown(wait=True, cancel_futures=True)
+        if manager is not None:
+            # Its last act marks the jobs it held; a broken executor's returns on its own.
+            manager.join(timeout=10)
 
     def __enter__(self) -> ProcessPool:
         return self
