@@ -14,6 +14,13 @@ generation runs to `--audio-tokens` codes (about 21.5 per second of audio): the 
 second of audio is that of the real model, the sound is noise. Turns per minute: `--turns`
 turns of the zh passage through one engine per replica (replicas > 1: that many worker
 processes on one GPU, each with its own model, as `voicer render --gpu-workers N` runs them).
+
+Batching (VITS): `--batch-sizes 1 8` speaks `--batch-turns` long zh turns (several
+engine-sized chunks each, as render cuts them) through render's own turn function with
+one engine per batch size, in this process; RTF and turns/min per batch size, and the
+ratio against batch size 1 measured in the same run.
+
+    python scripts/bench_engines.py --models vits --batch-sizes 1 4 8
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -120,10 +129,69 @@ def turns_per_minute(kind: str, device: str, voice: str, presets: Path, replicas
         return args.turns / ((time.perf_counter() - t0) / 60)
 
 
+def long_zh_turns(n: int) -> list[str]:
+    """`n` different turns of about 240 characters of the real monologue (3 engine-sized
+    chunks each), or the fallback passage repeated."""
+    path = TRANSCRIPTS / "dafei-monologue.zh.txt"
+    rows = (
+        [r.strip() for r in path.read_text(encoding="utf-8").splitlines() if r.strip()]
+        if path.is_file()
+        else []
+    )
+    text = "，".join(rows) + "。" if rows else ZH_FALLBACK * (n * 3)
+    return [text[i * 240 : (i + 1) * 240] for i in range(n)]
+
+
+def batching(device: str, presets: Path, args, rows: list[tuple]) -> None:
+    """VITS turns per minute and RTF per batch size (one engine each, render's turn
+    function). The sizes take turns, `--batch-rounds` times, and each keeps its fastest
+    round: on a shared machine another process's burst then hits no size in particular."""
+    from voicer.engines import load_voices
+    from voicer.engines.coqui import CoquiEngine
+    from voicer.engines.pool import TurnJob, speak_turn
+    from voicer.text import prepare
+
+    voice = load_voices([presets])["vits-zh"]
+    precision = args.precision if device != "cpu" else None
+    jobs = []
+    for i, text in enumerate(long_zh_turns(args.batch_turns)):
+        chunks = tuple(prepare(text, "zh", 80))
+        jobs.append(TurnJob(key=str(i), chunks=chunks, voice=voice, language="zh"))
+    chunks = sum(len(j.chunks) for j in jobs)
+    print(f"  batching: {len(jobs)} zh turns, {chunks} chunks, {args.batch_rounds} rounds", flush=True)
+    engines = {n: CoquiEngine(device=device, batch_size=n, precision=precision) for n in args.batch_sizes}
+    audio: dict[int, list[np.ndarray]] = {}
+    rate = 0
+    for n, engine in engines.items():  # load, warm up, and the audio to compare
+        out = [speak_turn(engine, job) for job in jobs]
+        audio[n], rate = [a for a, _ in out], out[0][1]
+    seconds: dict[int, list[float]] = {n: [] for n in engines}
+    cpu: dict[int, list[float]] = {n: [] for n in engines}  # CPU time: less moved by other processes
+    for _ in range(args.batch_rounds):
+        for n, engine in engines.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            for job in jobs:
+                speak_turn(engine, job)
+            seconds[n].append(time.perf_counter() - t0)
+            cpu[n].append(time.process_time() - c0)
+    first = audio[args.batch_sizes[0]]
+    total = sum(len(a) for a in first) / rate
+    for n, engine in engines.items():
+        engine.close()
+        # Largest sample difference from the first size's audio (batching must not change it).
+        diff = max(float(np.max(np.abs(a - b))) for a, b in zip(audio[n], first, strict=True))
+        best, median = min(seconds[n]), statistics.median(seconds[n])
+        row = (f"vits {device} batch {n}", best, median, min(cpu[n]), total, len(jobs) / (best / 60), diff)
+        rows.append(row)
+        print(f"  vits on {device} batch {n}: best {best:.2f} s, median {median:.2f} s", flush=True)
+
+
 # ------------------------------------------------------------------ the run
 
 
-def measure_device(device: str, presets: Path | None, args, rows: list[tuple]) -> None:
+def measure_device(
+    device: str, presets: Path | None, args, rows: list[tuple], batch_rows: list[tuple]
+) -> None:
     import torch
 
     from voicer.engines import get_engine, load_voices
@@ -142,9 +210,13 @@ def measure_device(device: str, presets: Path | None, args, rows: list[tuple]) -
             print(f"  {model} on {device} [{lang}]: RTF {sec / dur:.3f} ({dur:.1f} s of audio)", flush=True)
         engine.close()
         for n in args.replicas if device.startswith("cuda") else [1]:
+            if not args.turns:
+                break
             tpm = turns_per_minute("coqui", device, f"{model}-zh", presets, n, args)
             rows.append((f"coqui {model} {device}", "zh", n, None, None, tpm))
             print(f"  {model} on {device} x{n}: {tpm:.1f} turns/min", flush=True)
+        if model == "vits" and args.batch_sizes:
+            batching(device, presets, args, batch_rows)
 
 
 def report(rows: list[tuple], args) -> None:
@@ -171,6 +243,24 @@ def report(rows: list[tuple], args) -> None:
             print(f"  {label} x{n} replicas: {tpm / one:.2f}x the turns/min of one replica")
 
 
+def report_batching(rows: list[tuple], args) -> None:
+    if not rows:
+        return
+    print(
+        f"\nbatching: {args.batch_turns} zh turns of ~240 characters through render's turn function, "
+        f"fastest of {args.batch_rounds} rounds (RTF and turns/min from it)"
+    )
+    head = f"{'engine':26} {'best s':>8} {'median s':>8} {'CPU s':>8} {'audio s':>8} {'RTF':>8}"
+    print(f"{head} {'turns/min':>10} {'vs batch 1':>10} {'max diff':>9}")
+    base: dict[str, float] = {}  # turns/min of batch size 1 (else the first size) per model
+    for label, *_, tpm, _diff in sorted(rows, key=lambda r: not r[0].endswith(" batch 1")):
+        base.setdefault(label.rsplit(" batch ", 1)[0], tpm)
+    for label, best, median, cpu, audio, tpm, diff in rows:
+        key = label.rsplit(" batch ", 1)[0]
+        cells = f"{best:8.2f} {median:8.2f} {cpu:8.2f} {audio:8.2f} {best / audio:8.4f} {tpm:10.1f}"
+        print(f"{label:26} {cells} {tpm / base[key]:9.2f}x {diff:9.1e}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--devices", nargs="+", default=["cpu"], help="cpu, cuda, cuda:N, mps")
@@ -185,11 +275,17 @@ def main() -> None:
     ap.add_argument("--precision", default=None, help="fp16 or bf16 on a GPU (default fp32)")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
+    ap.add_argument(
+        "--batch-sizes", nargs="*", type=int, default=[1, 4], help="VITS chunks per forward pass to compare"
+    )
+    ap.add_argument("--batch-turns", type=int, default=4, help="long zh turns for the batching figure")
+    ap.add_argument("--batch-rounds", type=int, default=3, help="timed rounds per batch size")
     args = ap.parse_args()
 
     from voicer.engines import default_cast, get_engine, load_voices
 
     rows: list[tuple] = []
+    batch_rows: list[tuple] = []
     offline, voices = get_engine("offline"), load_voices()
     for lang, text in (("zh", zh_turn()), ("en", EN_TURN)):
         sec, dur = rtf(offline, voices[default_cast(lang, "offline")[0]], text, lang, max(args.repeats, 3))
@@ -203,8 +299,9 @@ def main() -> None:
             if args.threads:
                 torch.set_num_threads(args.threads)
             for device in args.devices:
-                measure_device(device, presets, args, rows)
+                measure_device(device, presets, args, rows, batch_rows)
     report(rows, args)
+    report_batching(batch_rows, args)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,14 @@ processes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import VoiceError
+from ..errors import EngineError, VoiceError
 
 if TYPE_CHECKING:
     from ..model import Voice
@@ -44,7 +45,7 @@ class EngineTraits:
     threads_per_worker: int | None = None
     """Intra-op threads per worker (None: cores // workers)."""
     batch_size: int = 1
-    """Chunks it can take in one `synthesize_batch` call (1: no batching)."""
+    """Chunks it can take in one `synthesize_batch` call (1: no batching; `BatchEngine`)."""
     uses_gpu: bool = False
     """Runs on an accelerator (the pool then keeps one worker per model replica)."""
 
@@ -81,6 +82,40 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release models; the engine may be used again afterwards (reloads lazily)."""
         ...
+
+
+@runtime_checkable
+class BatchEngine(Engine, Protocol):
+    """An engine that can also speak several chunks in one call (optional; an engine
+    without `synthesize_batch` keeps `traits.batch_size` at 1). Render groups up to
+    `traits.batch_size` chunks of one turn into a call (`synthesize_chunks`)."""
+
+    def synthesize_batch(
+        self, texts: Sequence[str], voice: Voice, language: str
+    ) -> list[tuple[np.ndarray, int]]:
+        """Each text's (samples, rate), in order: what `synthesize` gives for it alone
+        (the same samples, or within a tolerance the engine states), whatever it is
+        batched with."""
+        ...
+
+
+def synthesize_chunks(
+    engine: Engine, chunks: Sequence[str], voice: Voice, language: str
+) -> Iterator[tuple[np.ndarray, int]]:
+    """Each chunk's (samples, rate), in order: up to `traits.batch_size` chunks per
+    `synthesize_batch` call when the engine has it, else one `synthesize` call each."""
+    size = max(1, int(engine.traits.batch_size))
+    batch = getattr(engine, "synthesize_batch", None)
+    if size == 1 or not callable(batch):
+        for chunk in chunks:
+            yield engine.synthesize(chunk, voice, language)
+        return
+    for at in range(0, len(chunks), size):
+        group = list(chunks[at : at + size])
+        results = batch(group, voice, language)
+        if len(results) != len(group):
+            raise EngineError(f"The engine returned {len(results)} results for {len(group)} chunks.")
+        yield from results
 
 
 def check_language(language: str) -> str:

@@ -440,6 +440,25 @@ def _quiet_transformers() -> Iterator[None]:
         hf_logging.set_verbosity(level)
 
 
+VITS_DECODE = "tail-padded-1"
+"""How voicer runs a VITS model (part of the cache key; vits_batch.py)."""
+
+BATCH_SIZES = {"cuda": 8}
+"""Default sentences per VITS forward pass by device kind; 1 (no batching) elsewhere.
+On CPU batching was slower: scripts/bench_engines.py, default-size VITS, 2 cores, batch 4
+and 8 gave 0.66x the turns/min of batch 1 and used 1.44x its CPU time (padding and tail
+frames are extra work a busy CPU pays for). A GPU needs several items per pass to be busy."""
+
+
+def default_batch_size(device: str, requested: int | None = None) -> int:
+    """`requested` when given (at least 1), else the device's default (`BATCH_SIZES`)."""
+    if requested is not None:
+        if requested < 1:
+            raise EngineError(f"Use a batch size of 1 or more (got {requested}).")
+        return int(requested)
+    return BATCH_SIZES.get(device.split(":")[0], 1)
+
+
 def _rng_devices(device: str) -> list[int]:
     if not device.startswith("cuda"):
         return []
@@ -452,7 +471,8 @@ class CoquiEngine:
     `precision`: "fp32" (default), "fp16" (GPU) or "bf16" (autocast of XTTS's GPT); without
     it, a preset's `precision` applies where the device allows it. `gpu_workers`: model
     replicas on one CUDA device, one worker process each (`traits.preferred_workers`;
-    default from free GPU memory, 1 on CPU).
+    default from free GPU memory, 1 on CPU). `batch_size`: sentences of a VITS model per
+    forward pass (`traits.batch_size`; default `default_batch_size(device)`).
     """
 
     name = "coqui"
@@ -469,6 +489,7 @@ class CoquiEngine:
         reason: str = "",
         precision: str | None = None,
         gpu_workers: int | None = None,
+        batch_size: int | None = None,
     ) -> None:
         from .xtts import gpu_replicas, resolve_precision
 
@@ -490,6 +511,7 @@ class CoquiEngine:
             determinism="always",
             thread_safe=False,
             preferred_workers=self.replicas,
+            batch_size=default_batch_size(self.device, batch_size),
             uses_gpu=on_gpu,
         )
         self._models: dict[tuple[str, str], Any] = {}
@@ -593,6 +615,10 @@ class CoquiEngine:
             ident["precision"] = s["precision"]
         if s.get("reference_wav"):
             ident["reference_sha256"] = s["reference_sha256"]  # the recording, wherever it lies
+        if not s["xtts"]:
+            # VITS is decoded by voicer with zero latent after each sentence (vits_batch.py),
+            # which changes its last ~0.1 s from what earlier versions cached.
+            ident["vits_decode"] = VITS_DECODE
         return ident
 
     # -- loading
@@ -845,6 +871,15 @@ class CoquiEngine:
         return code
 
     def synthesize(self, text: str, voice: Voice, language: str) -> tuple[np.ndarray, int]:
+        return self.synthesize_batch([text], voice, language)[0]
+
+    def synthesize_batch(
+        self, texts: Sequence[str], voice: Voice, language: str
+    ) -> list[tuple[np.ndarray, int]]:
+        """Each text's audio, as `synthesize` gives it alone. A VITS model speaks the
+        sentences of all `texts` in forward passes of up to `traits.batch_size` (each
+        sentence's samples do not depend on its batch: vits_batch.py); other models
+        speak them one by one."""
         check_language(language)
         s = self._settings(voice)
         tts = self._load(s)
@@ -853,52 +888,145 @@ class CoquiEngine:
         code = self._language_code(tts, s, voice, language)
         if _is_xtts(tts):
             cond = self._xtts_conditioning(tts, s, voice)
-
-            def say(piece: str, lang: str | None) -> np.ndarray:
-                return self._say_xtts(tts, piece, lang or code, cond, s)
-
-            # voicer's chunk is already XTTS-sized: no further sentence split.
-            sentences = [text] if re.search(r"\w", text) else []
-        else:
-            speaker = self._speaker(tts, s, voice)
-
-            def say(piece: str, lang: str | None) -> np.ndarray:
-                return self._say_tts(tts, piece, speaker, lang, s, voice.name)
-
+            out = []
+            for text in texts:
+                # voicer's chunk is already XTTS-sized: no further sentence split.
+                plan = self._pieces([text] if re.search(r"\w", text) else [], language, code, multilingual)
+                spoken = [
+                    [self._say_xtts(tts, piece, lang or code, cond, s) for piece, lang in spans]
+                    for spans in plan
+                ]
+                out.append((self._assemble(spoken, sr), sr))
+            return out
+        speaker = self._speaker(tts, s, voice)
+        plans = []
+        for text in texts:
             if language == "zh" and not multilingual:
                 text = spell_latin_zh(text)  # a Chinese-only model cannot read Latin letters
             sentences = self._sentences(tts, text, code if multilingual else None)
-        return self._join(sentences, say, language, code, multilingual, sr), sr
+            plans.append(self._pieces(sentences, language, code, multilingual))
+        flat = [piece for plan in plans for spans in plan for piece in spans]
+        audio = iter(self._say_many(tts, flat, speaker, s, voice.name))
+        return [(self._assemble([[next(audio) for _ in spans] for spans in plan], sr), sr) for plan in plans]
 
-    def _join(
-        self,
-        sentences: list[str],
-        say: Any,
-        language: str,
-        code: str,
-        multilingual: bool,
-        sr: int,
-    ) -> np.ndarray:
-        sentence_gap = np.zeros(int(sr * self.sentence_gap), dtype=np.float32)
-        span_gap = np.zeros(int(sr * 0.03), dtype=np.float32)
-        parts: list[np.ndarray] = []
+    @staticmethod
+    def _pieces(
+        sentences: list[str], language: str, code: str, multilingual: bool
+    ) -> list[list[tuple[str, str | None]]]:
+        """Per sentence, the (text, Coqui language or None) pieces the model speaks."""
+        plan: list[list[tuple[str, str | None]]] = []
         for sentence in sentences:
             if language == "zh" and multilingual:
                 # Each Latin span in English, the rest in Chinese, joined tightly.
-                spans = [
-                    (span.strip(), code if lang == "zh" else _coqui_code("en"))
-                    for span, lang in split_language_spans(sentence, "zh")
-                    if re.search(r"\w", span)
-                ]
+                plan.append(
+                    [
+                        (span.strip(), code if lang == "zh" else _coqui_code("en"))
+                        for span, lang in split_language_spans(sentence, "zh")
+                        if re.search(r"\w", span)
+                    ]
+                )
             else:
-                spans = [(sentence, code if multilingual else None)]
-            pieces = [p for p in (say(piece, lang) for piece, lang in spans) if len(p)]
+                plan.append([(sentence, code if multilingual else None)])
+        return plan
+
+    def _assemble(self, spoken: list[list[np.ndarray]], sr: int) -> np.ndarray:
+        """A sentence's pieces joined tightly, sentences joined with `sentence_gap`."""
+        sentence_gap = np.zeros(int(sr * self.sentence_gap), dtype=np.float32)
+        span_gap = np.zeros(int(sr * 0.03), dtype=np.float32)
+        parts: list[np.ndarray] = []
+        for pieces in spoken:
+            pieces = [p for p in pieces if len(p)]
             if pieces:
                 joined = [x for p in pieces for x in (p, span_gap)][:-1]
                 parts.extend([np.concatenate(joined), sentence_gap])
         if not parts:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(parts[:-1]).astype(np.float32, copy=False)
+
+    def _say_many(
+        self,
+        tts: Any,
+        pieces: list[tuple[str, str | None]],
+        speaker: str | None,
+        s: dict[str, Any],
+        voice_name: str,
+    ) -> list[np.ndarray]:
+        """The trimmed audio of each (text, language) piece, in order."""
+        from .vits_batch import is_plain_vits
+
+        if not is_plain_vits(tts):
+            return [self._say_tts(tts, text, speaker, lang, s, voice_name) for text, lang in pieces]
+        items = self._vits_items(tts, pieces, voice_name)
+        order = sorted(range(len(items)), key=lambda i: len(items[i].ids))  # similar lengths: less padding
+        size = max(1, self.traits.batch_size)
+        out: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(items)
+        for at in range(0, len(order), size):
+            group = [i for i in order[at : at + size] if items[i].ids]
+            if group:
+                texts = [pieces[i][0] for i in group]
+                for i, wav in zip(
+                    group,
+                    self._say_vits(tts, [items[i] for i in group], texts, speaker, s, voice_name),
+                    strict=True,
+                ):
+                    out[i] = wav
+        return out
+
+    def _vits_items(self, tts: Any, pieces: list[tuple[str, str | None]], voice_name: str) -> list[Any]:
+        """Token ids, language id and seed of each piece, as Coqui's `synthesize` makes them;
+        the seed is the one `_seeded` gives the same text."""
+        from .vits_batch import VitsItem
+
+        model = tts.synthesizer.tts_model
+        items = []
+        for text, lang in pieces:
+            try:
+                language_id = model._get_language_id(lang)
+                if lang is None and model.language_manager.num_languages == 1:
+                    lang = model.language_manager.language_names[0]
+                ids = tuple(int(t) for t in model.tokenizer.text_to_ids(text, language=lang))
+            except (KeyError, ValueError) as e:
+                raise VoiceError(
+                    f"Voice {voice_name!r} does not fit its model ({e}); check the preset."
+                ) from e
+            seed = zlib.crc32(text.encode()) ^ (self._seed & 0xFFFFFFFF)
+            items.append(VitsItem(ids, language_id, seed))
+        return items
+
+    def _say_vits(
+        self,
+        tts: Any,
+        items: list[Any],
+        texts: list[str],
+        speaker: str | None,
+        s: dict[str, Any],
+        voice_name: str,
+    ) -> list[np.ndarray]:
+        """One forward pass over `items`, then what Coqui's synthesizer does to each output
+        (its optional endpoint trim, its padding) and voicer's trimming."""
+        from TTS.utils.synthesizer import PAD_SILENCE_SAMPLES
+
+        from .vits_batch import infer
+        from .xtts import autocast
+
+        synth = tts.synthesizer
+        model = synth.tts_model
+        try:
+            speaker_id, d_vector = model._get_speaker_id_or_dvector(
+                speaker, s.get("reference_wav"), synth.voice_dir
+            )
+            with autocast(s["precision"], self.device):
+                wavs = infer(model, items, speaker_id=speaker_id, d_vector=d_vector)
+        except (KeyError, ValueError) as e:
+            raise VoiceError(f"Voice {voice_name!r} does not fit its model ({e}); check the preset.") from e
+        except RuntimeError as e:
+            raise EngineError(f"Coqui failed on {texts[0][:40]!r} ({e}); try --device cpu.") from e
+        out = []
+        for wav in wavs:
+            if synth.tts_config.audio.get("do_trim_silence"):
+                wav = wav[: model.ap.find_endpoint(wav)]
+            out.append(self._trimmed(tts, np.concatenate([wav, np.zeros(PAD_SILENCE_SAMPLES, np.float32)])))
+        return out
 
 
 def download_models(
