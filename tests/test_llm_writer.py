@@ -388,6 +388,7 @@ def refusing_server():
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state["posts"] += 1
+            time.sleep(state.get("delay", 0))
             self._send(state["status"], {"error": {"message": "nope"}})
 
         def log_message(self, *args) -> None:
@@ -413,6 +414,36 @@ def test_rate_limit_and_refused_key_are_one_sentence(refusing_server, tmp_path, 
     assert "sk-secret-test" not in str(error.value)
     assert state["posts"] == (3 if status == 429 else 1)  # rate limits are retried, a refused key is not
     assert not list(tmp_path.rglob("*.json"))  # nothing cached from a failed call
+
+
+def test_a_slow_answer_past_the_timeout_falls_back_to_the_rules(refusing_server, tmp_path):
+    url, state = refusing_server
+    state["status"], state["delay"] = 200, 1.0
+    s = LLMSettings(url=url, model="m", cache_dir=tmp_path, retries=0, timeout=0.3)
+    script = make_script(_tiny(), writer="llm", llm=s)
+    notes = [n for c in script.chapters for n in c.notes]
+    assert any("no answer within 0.3 s" in n for n in notes), notes
+    assert any("rules writer used" in n for n in notes), notes
+
+
+def test_cli_llm_timeout_and_max_tokens_reach_the_settings_and_bad_values_exit_2(tmp_path):
+    from voicer.cli_llm import llm_kwargs
+
+    kw = llm_kwargs("llm", "http://127.0.0.1:9/v1", "m", "grounded", 8192, None, 45.0, 300, quiet=True)
+    assert kw["llm"].timeout == 45.0 and kw["llm"].max_tokens == 300
+    src = tmp_path / "talk.txt"
+    src.write_text("大家好。今天聊聊开源模型。\n", encoding="utf-8")
+    for option, value, message in (
+        ("--llm-timeout", "0", "--llm-timeout must be a number of seconds above 0"),
+        ("--llm-max-tokens", "10", "--llm-max-tokens 10 is too small"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "voicer", "script", str(src), "-o", str(tmp_path / "ep.md"), "--writer",
+             "llm", "--llm-url", f"http://127.0.0.1:{_free_port()}/v1", option, value],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert not (tmp_path / "ep.md").exists()
 
 
 def test_unknown_writer_is_a_user_error():

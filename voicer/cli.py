@@ -14,9 +14,11 @@ import typer
 
 from voicer.cli_llm import (
     LlmContextOpt,
+    LlmMaxTokensOpt,
     LlmModelOpt,
     LlmModeOpt,
     LlmPromptsOpt,
+    LlmTimeoutOpt,
     LlmUrlOpt,
     WriterOpt,
     llm_kwargs,
@@ -112,6 +114,8 @@ def render(
     llm_mode: LlmModeOpt = "grounded",
     llm_context: LlmContextOpt = 8192,
     llm_prompts: LlmPromptsOpt = None,
+    llm_timeout: LlmTimeoutOpt = 600.0,
+    llm_max_tokens: LlmMaxTokensOpt = None,
     engine: EngineOpt = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps (Coqui).")] = "auto",
     lexicon: Annotated[
@@ -197,7 +201,7 @@ def render(
     )
     exp = ExportSettings(bitrate_kbps=bitrate, cover=cover, show=show, episode=episode)
     check_cli_outputs(input, None if dry_run else out, exp, script_out, [intro, outro, stinger, cover])
-    llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts)
+    llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, llm_timeout, llm_max_tokens)
     script = _load_script(input, format, language, voices, seed, title, voices_dir, llm, quiet)
     if script_out:
         api.write_script(script, script_out)
@@ -243,6 +247,8 @@ def script(
     llm_mode: LlmModeOpt = "grounded",
     llm_context: LlmContextOpt = 8192,
     llm_prompts: LlmPromptsOpt = None,
+    llm_timeout: LlmTimeoutOpt = 600.0,
+    llm_max_tokens: LlmMaxTokensOpt = None,
 ) -> None:
     """Write the editable two-host script for INPUT; edit it, then `voicer render` it."""
     from voicer import api
@@ -250,7 +256,7 @@ def script(
     from voicer.export.paths import check_outputs
 
     check_outputs([("script", out)], [input])  # never write the script over its own input
-    llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts)
+    llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, llm_timeout, llm_max_tokens)
     s = _load_script(input, format, language, voices, seed, title, voices_dir, llm)
     api.write_script(s, out)
     print_script_written(out, s, _console(stderr=False))

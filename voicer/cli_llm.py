@@ -46,6 +46,16 @@ LlmPromptsOpt = Annotated[
     Path | None,
     typer.Option("--llm-prompts", help="Folder with zh.toml / en.toml overriding the bundled prompts."),
 ]
+LlmTimeoutOpt = Annotated[
+    float,
+    typer.Option("--llm-timeout", help="Seconds to wait for one answer (local CPU models are slow)."),
+]
+LlmMaxTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--llm-max-tokens", help="Cap on the tokens of one answer (default: what the context leaves)."
+    ),
+]
 
 
 def llm_kwargs(
@@ -55,6 +65,8 @@ def llm_kwargs(
     mode: str,
     context: int,
     prompts: Path | None,
+    timeout: float = 600.0,
+    max_tokens: int | None = None,
     *,
     quiet: bool = False,
 ) -> dict[str, Any]:
@@ -67,5 +79,13 @@ def llm_kwargs(
         if not quiet:
             print(line, file=sys.stderr, flush=True)
 
-    settings = LLMSettings(url=url, model=model, mode=mode, context=context, prompts=prompts)
+    settings = LLMSettings(
+        url=url,
+        model=model,
+        mode=mode,
+        context=context,
+        prompts=prompts,
+        timeout=timeout,
+        max_tokens=max_tokens,
+    )
     return {"writer": writer, "llm": settings, "progress": progress}

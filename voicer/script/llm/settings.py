@@ -56,6 +56,12 @@ class LLMSettings:
             raise LLMError(f"--llm-mode must be grounded or free, not {self.mode!r}.")
         if self.context < 256:
             raise LLMError(f"--llm-context {self.context} is too small; give the model's context in tokens.")
+        if not self.timeout > 0:
+            raise LLMError(f"--llm-timeout must be a number of seconds above 0, not {self.timeout:g}.")
+        if self.max_tokens is not None and self.max_tokens < 64:
+            raise LLMError(
+                f"--llm-max-tokens {self.max_tokens} is too small for one chapter; give 64 or more."
+            )
 
     def base_url(self) -> str:
         url = self.url or os.environ.get("VOICER_LLM_URL") or os.environ.get("OPENAI_BASE_URL") or DEFAULT_URL
