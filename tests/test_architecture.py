@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "voicer"
 STAGES = ("ingest", "script", "text", "engines", "synth", "mix", "export", "feed")
 # Shared pieces every stage may use; they import no stage. Any other top-level module
 # (api, cli*, batch, preview...) sits above the stages and may import any of them.
-SHARED = {"model", "errors", "fsutil", "language", "presets", "ranges", "resources", "artwork"}
+SHARED = {"model", "errors", "fsutil", "language", "presets", "ranges", "resources", "artwork", "lazy"}
 MAX_BODY_LINES = 80
 
 

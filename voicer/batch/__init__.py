@@ -11,7 +11,9 @@ turn pool on Ray actors), `progress` (catalogue events, rich display), `cli`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from voicer.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .manifest import Catalogue, EpisodeSpec, load_catalogue
@@ -44,10 +46,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f"{__name__}.{module}"), name)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
