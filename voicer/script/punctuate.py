@@ -319,15 +319,12 @@ def model_inputs(
 ) -> dict[str, Any]:
     """What the trained model reads for a run of words: texts, tags, line-break hints, "this
     gap is inside a compound the text always uses" flags, sizes in characters, and the rules'
-    view of each gap (their cue scores and their decision), which the model learns to weigh."""
+    view of each gap (their cue scores and their decision), which the model learns to weigh.
+    The rules' marks are left set on `words`."""
     texts = [w.text for w in words]
-    rules_t = {k: v for k, v in t.items() if k != "reliability"}
-    clause, sentence = _gap_scores(words, language, rules_t, glued)
-    saved = [w.mark for w in words]
-    _place(words, language, rules_t, glued, sent_len)
+    clause, sentence = _gap_scores(words, language, t, glued)
+    _place(words, language, t, glued, sent_len, (clause, sentence))
     rule_marks = [w.mark for w in words]
-    for w, m in zip(words, saved, strict=True):
-        w.mark = m
     tags = [_tag(w, language) for w in texts]
     cues = [
         [
@@ -370,13 +367,19 @@ def _place_model(
 
 
 def _place(
-    words: list[Tok], language: str, t: dict[str, Any], glued: set[tuple[str, str]], sent_len: int = 0
+    words: list[Tok],
+    language: str,
+    t: dict[str, Any],
+    glued: set[tuple[str, str]],
+    sent_len: int = 0,
+    scores: tuple[list[float], list[float]] | None = None,
 ) -> int:
     """Set `mark` on the words after which a clause or sentence ends (linear pass); `sent_len`:
-    length of the sentence before this run of words. Returns the open sentence's length."""
+    length of the sentence before this run of words; `scores`: `_gap_scores` when the caller
+    has them. Returns the open sentence's length."""
     if len(words) < 2:
         return sent_len + sum(_length(w.text, language) for w in words)
-    clause, sentence = _gap_scores(words, language, t, glued)
+    clause, sentence = scores or _gap_scores(words, language, t, glued)
     sizes = [_length(w.text, language) for w in words]
     lo, target, hi = t["clause_min"], t["clause_target"], t["clause_max"]
     s_target, s_max = t["sentence_target"], t["sentence_max"]
