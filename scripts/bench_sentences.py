@@ -15,7 +15,10 @@ its content characters (Han, letters, digits: restoration only adds punctuation)
   seconds per 100k characters stay flat.
 
 The baseline, measured in the same run, is "every line break is a clause, every fourth one a
-sentence end" (what a subtitle file gives without restoration). Run:
+sentence end" (what a subtitle file gives without restoration). Rows: "rules" (no model),
+"voicer" (the rules and the veto model: `--punctuation model`), and "voicer + LM" (the language
+model, `--punctuation lm`, when the punct extra is installed; its timing row reads the whole
+input once, its figures are not in the linearity ratio). Run:
     python scripts/bench_sentences.py [--seed 0] [--sizes 100000,300000,1000000]
 """
 
@@ -205,12 +208,23 @@ def main() -> None:
     def rules(text: str) -> str:
         return "".join(restore(text, "zh", use_model=False))
 
+    from voicer.script import punctlm
+
+    lm = punctlm.available()
+
+    def with_lm(text: str) -> str:
+        return "".join(split_sentences(text, "zh", "lm"))
+
     t0 = time.perf_counter()
     restored = "".join(split_sentences(raw, "zh"))
     secs = time.perf_counter() - t0
     rows = [("baseline: line = clause", score(gold, boundaries(baseline(lines))[1], n, inside))]
     rows.append(("rules, random lines", score(gold, boundaries(rules(raw))[1], n, inside)))
     rows.append(("voicer, random lines", score(gold, boundaries(restored)[1], n, inside)))
+    if lm:
+        t0 = time.perf_counter()
+        lm_rows = [("voicer + LM, random lines", score(gold, boundaries(with_lm(raw))[1], n, inside))]
+        lm_secs = time.perf_counter() - t0
     captions = caption_lines(segments, random.Random(args.seed))
     caption_raw = "\n".join(captions)
     assert len(_CONTENT.findall(caption_raw)) == n
@@ -222,16 +236,24 @@ def main() -> None:
             score(gold, boundaries("".join(split_sentences(caption_raw, "zh")))[1], n, inside),
         )
     )
+    if lm:
+        caption_lm = boundaries(with_lm(caption_raw))[1]
+        lm_rows.append(("voicer + LM, caption lines", score(gold, caption_lm, n, inside)))
     one_line = unpunctuated(segments)
     rows.append(("rules, one line", score(gold, boundaries(rules(one_line))[1], n, inside)))
     rows.append(
         ("voicer, one line", score(gold, boundaries("".join(split_sentences(one_line, "zh")))[1], n, inside))
     )
+    if lm:
+        lm_rows.append(("voicer + LM, one line", score(gold, boundaries(with_lm(one_line))[1], n, inside)))
+        rows += lm_rows
     print(f"{args.path.name}: {n} characters, {len(lines)} subtitle lines, restored in {secs:.2f} s")
+    if lm:
+        print(f"with the language model: {lm_secs:.1f} s (its cache: {punctlm.cache_dir()})")
     keys = list(rows[0][1])
-    print(f"{'':26}" + "".join(f"{k:>10}" for k in keys))
+    print(f"{'':28}" + "".join(f"{k:>10}" for k in keys))
     for name, r in rows:
-        print(f"{name:26}" + "".join(f"{r[k]:10.3f}" for k in keys))
+        print(f"{name:28}" + "".join(f"{r[k]:10.3f}" for k in keys))
     for (bn, b), (vn, v) in ((rows[0], rows[2]), (rows[1], rows[2]), (rows[3], rows[5]), (rows[4], rows[5])):
         print(
             f"ratio {vn} / {bn}: " + "F1 x{:.2f}, mid-phrase x{:.2f}".format(
@@ -239,6 +261,14 @@ def main() -> None:
                 v["mid/100"] / b["mid/100"] if b["mid/100"] else 0.0,
             )
         )
+    if lm:
+        named = dict(rows)
+        for kind in ("random lines", "caption lines", "one line"):
+            v, b = named[f"voicer + LM, {kind}"], named[f"voicer, {kind}"]
+            print(
+                f"ratio voicer + LM / voicer, {kind}: F1 x{v['F1'] / b['F1']:.2f}, "
+                f"mid-phrase x{v['mid/100'] / b['mid/100']:.2f}"
+            )
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     per: list[float] = []

@@ -36,6 +36,14 @@ def _is_shared(path: object) -> bool:
     return "shared" in p.parts and ("transcripts" in p.parts or p.name == "shared")
 
 
+@pytest.fixture(autouse=True)
+def _model_punctuation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auto` punctuation means the language model when its extra is installed (as it is here),
+    and that reads ~200 tokens a second: the other tests use the rules and the veto model; the
+    language model's tests (test_punctlm.py) ask for it by name."""
+    monkeypatch.setenv("VOICER_PUNCTUATION", "model")
+
+
 @pytest.fixture(scope="session")
 def shared_transcripts() -> Path:
     """The folder of real transcripts; the test skips when it is missing."""

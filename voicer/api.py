@@ -46,12 +46,15 @@ def make_script(
     llm: LLMSettings | None = None,
     progress: Callable[[str], None] | None = None,
     voices_dir: Sequence[PathLike] = (),
+    punctuation: str = "auto",
 ) -> Script:
     """Turn a Transcript into a two-host Script with chapters. See `voicer.script`.
 
     `writer="llm"` has a language model on an OpenAI-compatible server write the
     dialogue (`llm`: `voicer.script.llm.LLMSettings`); `progress` gets a line per chapter.
-    `voices_dir`: extra preset folders the hosts may be cast from."""
+    `voices_dir`: extra preset folders the hosts may be cast from. `punctuation`: how
+    unpunctuated Chinese gets its sentences ("auto", "lm", "model" or "rules"; see
+    `voicer.script.punctuate.METHODS`)."""
     from voicer.script import make_script as _make
 
     return _make(
@@ -64,6 +67,7 @@ def make_script(
         writer=writer,
         llm=llm,
         progress=progress,
+        punctuation=punctuation,
     )
 
 
@@ -93,8 +97,10 @@ def load_script(
     llm: LLMSettings | None = None,
     progress: Callable[[str], None] | None = None,
     voices_dir: Sequence[PathLike] = (),
+    punctuation: str = "auto",
 ) -> Script:
-    """A Script from either a voicer script file or any transcript (`writer`: see `make_script`).
+    """A Script from either a voicer script file or any transcript (`writer`, `punctuation`:
+    see `make_script`; `punctuation` only applies to transcripts).
 
     Every option applies to both: for a script file `voices` recasts its first two hosts
     and `title` renames it; `language`, `seed`, `writer` and `llm` shape how a transcript
@@ -123,6 +129,7 @@ def load_script(
         llm=llm,
         progress=progress,
         voices_dir=voices_dir,
+        punctuation=punctuation,
     )
 
 

@@ -60,6 +60,15 @@ AgreeOpt = Annotated[
     ),
 ]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Episode title (default: from the source).")]
+PunctuationOpt = Annotated[
+    str,
+    typer.Option(
+        "--punctuation",
+        help="How unpunctuated Chinese gets its sentences: lm (a small language model, the punct "
+        "extra), model (rules and a trained veto), rules; auto: $VOICER_PUNCTUATION, else lm when "
+        "installed, else model.",
+    ),
+]
 
 
 def _load_script(
@@ -72,12 +81,15 @@ def _load_script(
     voices_dir: list[Path] | None,
     llm: tuple[str, str | None, str | None, str, int, Path | None],
     quiet: bool = False,
+    punctuation: str = "auto",
 ) -> Script:
     """The script `render` and `script` start from, from their shared options (`llm`: the
     --writer and --llm-* values, in llm_kwargs' order)."""
     from voicer import api
     from voicer.cli_support import parse_voices
+    from voicer.script.punctuate import method
 
+    method(punctuation)  # a bad --punctuation (or missing extra) stops here, before any work
     return api.load_script(
         input,
         format=format,
@@ -86,6 +98,7 @@ def _load_script(
         seed=seed,
         title=title,
         voices_dir=tuple(voices_dir or ()),
+        punctuation=punctuation,
         **llm_kwargs(*llm, quiet=quiet),
     )
 
@@ -116,6 +129,7 @@ def render(
     llm_prompts: LlmPromptsOpt = None,
     llm_timeout: LlmTimeoutOpt = 600.0,
     llm_max_tokens: LlmMaxTokensOpt = None,
+    punctuation: PunctuationOpt = "auto",
     engine: EngineOpt = "auto",
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:1 or mps (Coqui).")] = "auto",
     lexicon: Annotated[
@@ -202,7 +216,7 @@ def render(
     exp = ExportSettings(bitrate_kbps=bitrate, cover=cover, show=show, episode=episode)
     check_cli_outputs(input, None if dry_run else out, exp, script_out, [intro, outro, stinger, cover])
     llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, llm_timeout, llm_max_tokens)
-    script = _load_script(input, format, language, voices, seed, title, voices_dir, llm, quiet)
+    script = _load_script(input, format, language, voices, seed, title, voices_dir, llm, quiet, punctuation)
     if script_out:
         api.write_script(script, script_out)
     err = _console()
@@ -249,6 +263,7 @@ def script(
     llm_prompts: LlmPromptsOpt = None,
     llm_timeout: LlmTimeoutOpt = 600.0,
     llm_max_tokens: LlmMaxTokensOpt = None,
+    punctuation: PunctuationOpt = "auto",
 ) -> None:
     """Write the editable two-host script for INPUT; edit it, then `voicer render` it."""
     from voicer import api
@@ -257,7 +272,7 @@ def script(
 
     check_outputs([("script", out)], [input])  # never write the script over its own input
     llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, llm_timeout, llm_max_tokens)
-    s = _load_script(input, format, language, voices, seed, title, voices_dir, llm)
+    s = _load_script(input, format, language, voices, seed, title, voices_dir, llm, False, punctuation)
     api.write_script(s, out)
     print_script_written(out, s, _console(stderr=False))
 

@@ -70,14 +70,16 @@ def llm_kwargs(
     *,
     quiet: bool = False,
 ) -> dict[str, Any]:
-    """Keyword arguments for `api.load_script`: the writer, its settings and a progress printer."""
-    if writer == "rules":
-        return {"writer": "rules"}
-    from voicer.script.llm import LLMSettings
+    """Keyword arguments for `api.load_script`: the writer, its settings and a progress printer
+    (which the rules writer uses too: the punctuation model says when it starts reading)."""
 
     def progress(line: str) -> None:
         if not quiet:
             print(line, file=sys.stderr, flush=True)
+
+    if writer == "rules":
+        return {"writer": "rules", "progress": progress}
+    from voicer.script.llm import LLMSettings
 
     settings = LLMSettings(
         url=url,

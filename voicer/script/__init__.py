@@ -19,6 +19,7 @@ from .casting import cast, suit_lead
 from .chapters import Span, find_chapters, keyword_titles, split_heading
 from .data import bank, bank_language
 from .dialogue import converse, name_hosts
+from .punctuate import method
 from .scriptfile import format_script, is_script_file, parse_script, read_script, write_script
 from .sentences import content_chars, split_sentences
 
@@ -75,10 +76,12 @@ def make_script(
     writer: str = "rules",
     llm: LLMSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    punctuation: str = "auto",
 ) -> Script:
     """The two-host Script for `transcript` (deterministic for the same input and seed).
 
-    `presets`: the voice presets to cast from (default: bundled + $VOICER_VOICES_DIR)."""
+    `presets`: the voice presets to cast from (default: bundled + $VOICER_VOICES_DIR);
+    `punctuation`: how unpunctuated text gets its sentences (`punctuate.METHODS`)."""
     lang = bank_language(language or transcript.language)
     table = bank(lang)
     speech = [s for s in transcript.segments if s.kind == "speech" and content_chars(s.text)]
@@ -88,6 +91,7 @@ def make_script(
     narration = any(s.speaker is None for s in speech)
     if writer not in WRITERS:
         raise InputError(f"Unknown writer {writer!r}; use rules or llm.")
+    how = method(punctuation)  # an unknown or missing method is refused before any work
     # The LLM writer's added lines in an interview go to a narrator, never to a real speaker.
     hosts = cast(speakers, narration or (writer == "llm" and len(speakers) >= 2), lang, voices, presets)
     all_text = "\n".join(_one_line(s.text) for s in speech)
@@ -133,13 +137,13 @@ def make_script(
         groups: list[tuple[Span, list[str]]] = []
         if has_headings:
             for t, segs in sections:
-                sents = split_sentences("\n".join(_one_line(s.text) for s in segs), lang)
+                sents = split_sentences("\n".join(_one_line(s.text) for s in segs), lang, how, progress)
                 kind = "intro" if t is None else "body"
                 for part in split_heading(sents, t if t is not None else intro_title, lang):
                     part_sents = sents[part.start : part.end]
                     groups.append((Span(0, len(part_sents), part.title, kind), part_sents))
         else:
-            sents = split_sentences(all_text, lang)
+            sents = split_sentences(all_text, lang, how, progress)
             groups = [(span, sents[span.start : span.end]) for span in find_chapters(sents, lang)]
         turn_lists = converse(groups, lang, hosts[0].id, hosts[1].id, seed=seed, title=episode_title)
         chapters = [

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -459,10 +460,46 @@ def _place(
     return sent_len + sizes[-1]
 
 
-def restore(text: str, language: str, use_model: bool = True) -> list[str]:
+METHODS = ("auto", "lm", "model", "rules")
+"""How punctuation is restored: `lm` the language model (`punctlm`) over the rules and the veto
+model, `model` the rules and the veto model (`punctmodel`), `rules` the rules alone; `auto` is
+$VOICER_PUNCTUATION when set, else `lm` when its extra is installed, else `model`."""
+
+
+def method(name: str = "auto") -> str:
+    """The method `name` stands for (see `METHODS`); a user error when unknown or not installed."""
+    import os
+
+    from voicer.errors import InputError
+
+    given = name
+    if name == "auto":
+        name = os.environ.get("VOICER_PUNCTUATION", "").strip().lower() or "auto"
+    if name not in METHODS:
+        what = f"VOICER_PUNCTUATION={name!r}" if given == "auto" else f"--punctuation {name!r}"
+        raise InputError(f"{what} is not a punctuation method; use one of: {', '.join(METHODS)}.")
+    from . import punctlm
+
+    if name == "auto":
+        return "lm" if punctlm.available() else "model"
+    if name == "lm" and not punctlm.available():
+        raise InputError(
+            "Punctuation by language model needs its extra: pip install 'voicer[punct]' "
+            "(or choose --punctuation model)."
+        )
+    return name
+
+
+def restore(
+    text: str,
+    language: str,
+    use_model: bool = True,
+    punctuation: str = "model",
+    progress: Callable[[str], None] | None = None,
+) -> list[str]:
     """Sentences of `text` with punctuation restored where it has none (by the rules; in Chinese
     the trained model in `punctmodel` then vetoes breaks, when `use_model` and its weights are
-    there)."""
+    there, and with `punctuation="lm"` the language model in `punctlm` decides the breaks)."""
     import gc
 
     # Hundreds of thousands of small objects: the cyclic collector would rescan them over and
@@ -470,13 +507,19 @@ def restore(text: str, language: str, use_model: bool = True) -> list[str]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _restore(text, language, use_model)
+        return _restore(text, language, use_model and punctuation != "rules", punctuation == "lm", progress)
     finally:
         if enabled:
             gc.enable()
 
 
-def _restore(text: str, language: str, use_model: bool = True) -> list[str]:
+def _restore(
+    text: str,
+    language: str,
+    use_model: bool = True,
+    use_lm: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[str]:
     language = bank_language(language)
     t = _table(language)
     stats: dict[str, int] = {}
@@ -500,7 +543,54 @@ def _restore(text: str, language: str, use_model: bool = True) -> list[str]:
             if tok.kind == "e":
                 sent_len = 0
             run = []
+    if use_lm and language != "en":
+        _place_lm(toks, t, glued, progress)
     return _sentences(toks, language, t)
+
+
+def _place_lm(
+    toks: list[Tok],
+    t: dict[str, Any],
+    glued: set[tuple[str, str]],
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Let the language model (`punctlm`) decide the marks between two words, reading the text
+    with the rules' marks. Only in runs the source left unpunctuated for longer than a clause
+    (`clause_max`): a punctuated text keeps its own sentences, and costs nothing."""
+    from . import punctlm
+
+    pieces: list[str] = []
+    gaps: list[tuple[int, int, float]] = []  # (token index, piece index of its word, rules' cue)
+    run: list[tuple[int, int]] = []  # the current run's words: (token index, piece index)
+
+    def close_run() -> None:
+        if sum(_length(toks[k].text, "zh") for k, _ in run) > t["clause_max"]:
+            clause, sentence = _gap_scores([toks[k] for k, _ in run], "zh", t, glued)
+            for j, (k, i) in enumerate(run[:-1]):
+                if (toks[k].text, toks[run[j + 1][0]].text) not in glued:
+                    gaps.append((k, i, clause[j + 1] + sentence[j + 1]))
+        run.clear()
+
+    for k, tok in enumerate(toks):
+        if tok.kind == "m":
+            continue  # [笑] is not speech
+        if tok.kind in "ce":
+            close_run()
+        pieces.append(tok.space + tok.text)
+        if tok.kind == "w":
+            run.append((k, len(pieces) - 1))
+            if tok.mark:
+                pieces.append("。" if tok.mark == "." else "，")
+    close_run()
+    if not gaps:
+        return
+    if progress is not None:
+        chars = sum(len(p) for p in pieces)
+        progress(f"Restoring punctuation with the language model: {chars:,} characters.")
+    p_end, p_clause = punctlm.probabilities(pieces)
+    lm = t["lm"]
+    for k, i, cue in gaps:
+        toks[k].mark = punctlm.decide(bool(toks[k].mark), float(p_end[i]), float(p_clause[i]), cue, lm)
 
 
 def continues(sentence: str, language: str, before: str = "") -> bool:

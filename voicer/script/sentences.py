@@ -11,6 +11,7 @@ unchanged and in order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from voicer.model import spoken_text
 
@@ -53,12 +54,21 @@ def words(text: str, language: str) -> list[str]:
     return [w for w in _jieba().lcut(text) if w.strip() and _CONTENT_RE.search(w)]
 
 
-def split_sentences(text: str, language: str) -> list[str]:
+def split_sentences(
+    text: str,
+    language: str,
+    punctuation: str = "model",
+    progress: Callable[[str], None] | None = None,
+) -> list[str]:
     """Sentences of `text` ("zh", "en" or "mixed"), punctuation restored where the source
-    has none (`punctuate.restore`; linear in the length of the text)."""
-    from .punctuate import restore
+    has none (`punctuate.restore`; linear in the length of the text). `punctuation`: a method
+    of `punctuate.METHODS` ("auto" is resolved by `punctuate.method`); `progress` gets a line
+    when the language model starts reading (it takes seconds per thousand characters)."""
+    from .punctuate import method, restore
 
-    return [s for s in restore(text, language) if content_chars(s) or s.strip()]
+    how = method(punctuation)
+    sentences = restore(text, language, punctuation=how, progress=progress)
+    return [s for s in sentences if content_chars(s) or s.strip()]
 
 
 def speech_seconds(text: str, language: str) -> float:

@@ -1,0 +1,134 @@
+"""The language model's punctuation (voicer/script/punctlm.py): a real Gemma 3 270M from
+packages (the punct extra), read through llama.cpp; its probabilities cached on disk."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from voicer.errors import InputError
+from voicer.script import punctlm, split_sentences
+from voicer.script.punctuate import method
+from voicer.script.sentences import content_chars
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "transcripts"
+INTERVIEW = SHARED / "huang-zuckerberg-interview.zh.md"
+needs_lm = pytest.mark.skipif(not punctlm.available(), reason="the punct extra is not installed")
+
+PROSE = (
+    "在莫言的书房里我们聊了很久他说写作其实是一种修行但是很多年轻人并不这么看"
+    "所以他常常劝学生多读书少上网而且要每天坚持写一点东西你觉得这个建议有用吗"
+    "我觉得很有用吧因为坚持本身就是最难的事情"
+)
+
+
+@pytest.fixture
+def lm_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VOICER_CACHE_DIR", str(tmp_path))
+    return tmp_path / "punct-lm"
+
+
+def test_auto_is_the_language_model_when_installed_else_the_veto_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VOICER_PUNCTUATION")
+    monkeypatch.setattr(punctlm, "available", lambda: True)
+    assert method("auto") == "lm"
+    monkeypatch.setattr(punctlm, "available", lambda: False)
+    assert method("auto") == "model"
+    monkeypatch.setenv("VOICER_PUNCTUATION", "rules")
+    assert method("auto") == "rules" and method("model") == "model"
+
+
+def test_a_bad_method_or_a_missing_extra_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InputError, match="--punctuation 'commas' is not a punctuation method; use one of"):
+        method("commas")
+    monkeypatch.setenv("VOICER_PUNCTUATION", "llm")
+    with pytest.raises(InputError, match="VOICER_PUNCTUATION='llm'"):
+        method("auto")
+    monkeypatch.setattr(punctlm, "available", lambda: False)
+    with pytest.raises(InputError, match=r"pip install 'voicer\[punct\]'"):
+        method("lm")
+
+
+def test_the_cli_refuses_a_bad_method_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicer.cli import main
+
+    src = tmp_path / "talk.txt"
+    src.write_text(PROSE, encoding="utf-8")
+    out = tmp_path / "episode.md"
+    with pytest.raises(SystemExit) as done:
+        main(["script", str(src), "-o", str(out), "--punctuation", "commas"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "use one of: auto, lm, model, rules" in err and not out.exists()
+    monkeypatch.setattr(punctlm, "available", lambda: False)
+    with pytest.raises(SystemExit) as done:
+        main(["render", str(src), "-o", str(tmp_path / "e.mp3"), "--punctuation", "lm"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "voicer[punct]" in err and "Traceback" not in err
+
+
+@needs_lm
+def test_the_model_keeps_every_character_cuts_no_word_and_caches(
+    lm_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicer.resources import jieba
+
+    raw = "\n".join(PROSE[i : i + 11] for i in range(0, len(PROSE), 11))
+    lines: list[str] = []
+    out = split_sentences(raw, "zh", "lm", progress=lines.append)
+    assert content_chars("".join(out)) == content_chars(PROSE)
+    assert lines and "language model" in lines[0]
+    # Breaks only between two jieba words of the text.
+    bounds, pos = {0}, 0
+    for w in jieba().lcut(PROSE):
+        pos += len(content_chars(w))
+        bounds.add(pos)
+    pos = 0
+    for s in out:
+        for ch in s:
+            if content_chars(ch):
+                pos += 1
+            else:
+                assert pos in bounds, (s, out)
+    assert out[-1].endswith("。") and any(s.endswith("？") for s in out), out
+    # A second run reads the cache: the model is not asked again, and says the same.
+    assert len(list(lm_cache.glob("*.npz"))) == 1
+    monkeypatch.setattr(punctlm, "_read", lambda *a: pytest.fail("the cache was not used"))
+    assert split_sentences(raw, "zh", "lm") == out
+
+
+def test_punctuated_text_is_left_to_its_own_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs shorter than a clause limit never reach the model: nothing to restore, no cost."""
+    monkeypatch.setattr(punctlm, "probabilities", lambda *a, **k: pytest.fail("the model was asked"))
+    text = "我们聊了很久。他说，写作其实是一种修行，但是很多年轻人并不这么看。你觉得呢？"
+    assert split_sentences(text, "zh", "lm") == split_sentences(text, "zh", "model")
+
+
+@needs_lm
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/transcripts is not here")
+def test_on_the_shared_interview_it_finds_more_sentence_ends_and_fewer_wrong_breaks(lm_cache: Path) -> None:
+    """scripts/bench_sentences.py's figures (random 6-16 character lines): against the rules
+    and the veto model, sentence-end F1 up, mid-phrase breaks down, no word cut."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import bench_sentences as b
+
+    from voicer.ingest import load_transcript
+    from voicer.model import spoken_text
+
+    tr = load_transcript(INTERVIEW)
+    segs = [spoken_text(s.text) for s in tr.segments if s.kind == "speech" and content_chars(s.text)]
+    n, gold = b.boundaries("。".join(segs))
+    inside = b.word_internal(segs)
+    raw = "\n".join(b.cut_lines(b.unpunctuated(segs), random.Random(0)))
+    model = b.score(gold, b.boundaries("".join(split_sentences(raw, "zh", "model")))[1], n, inside)
+    lm = b.score(gold, b.boundaries("".join(split_sentences(raw, "zh", "lm")))[1], n, inside)
+    assert lm["F1"] >= 0.56 and lm["F1"] >= model["F1"] + 0.05, (lm, model)
+    assert lm["mid/100"] <= 0.4 and lm["mid/100"] < model["mid/100"] and lm["in-word"] == 0, (lm, model)
