@@ -89,9 +89,7 @@ def make_script(
         raise InputError("The transcript has nothing to speak; give a file with some text in it.")
     speakers = [s for s in transcript.speakers if any(seg.speaker == s for seg in speech)]
     narration = any(s.speaker is None for s in speech)
-    if writer not in WRITERS:
-        raise InputError(f"Unknown writer {writer!r}; use rules or llm.")
-    how = method(punctuation)  # an unknown or missing method is refused before any work
+    how = _checked(writer, punctuation)  # refused before any work
     # The LLM writer's added lines in an interview go to a narrator, never to a real speaker.
     hosts = cast(speakers, narration or (writer == "llm" and len(speakers) >= 2), lang, voices, presets)
     all_text = "\n".join(_one_line(s.text) for s in speech)
@@ -164,6 +162,13 @@ def make_script(
         meta.setdefault("transcript", str(transcript.source))
     return Script(title=episode_title, language=lang, hosts=hosts, chapters=chapters, meta=meta)
 
+
+
+def _checked(writer: str, punctuation: str) -> str:
+    """The punctuation method to use (`punctuate.method`), after checking both options."""
+    if writer not in WRITERS:
+        raise InputError(f"Unknown writer {writer!r}; use rules or llm.")
+    return method(punctuation)
 
 
 def _note_merged_speakers(transcript: Transcript, chapters: list[Chapter]) -> None:

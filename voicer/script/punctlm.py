@@ -6,10 +6,12 @@ that the next token is punctuation decides the break (thresholds in ``data/zh.to
 ``[punctuate.lm]``):
 
 - a break the rules placed becomes a sentence end when P(。！？) passes ``marked_sentence``,
-  stays a comma when P(any punctuation) passes ``marked_clause``, and is dropped otherwise;
+  stays a comma when P(any punctuation) passes ``marked_clause`` (``hinted_clause`` at a line
+  break of captions cut at pauses: the hint weight at least ``keep_hint``), else is dropped;
 - a gap the rules left open becomes a sentence end when P(。！？) passes ``open_sentence`` and
   the rules' cue score for the gap passes ``open_cue``: what follows the gap (的, 外形 after
-  眼镜...), which a model reading left to right has not seen yet.
+  眼镜...), which a model reading left to right has not seen yet. In captions cut at pauses,
+  only at a line break.
 
 Why the rules' marks stay in the text: with no punctuation in its context the model learns
 within a few hundred tokens that none comes, and its probabilities collapse (sentence-end F1
@@ -25,6 +27,7 @@ the same transcript again (a render resumed after a crash, `script` then `render
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import hashlib
@@ -98,6 +101,9 @@ def _model() -> tuple[Any, np.ndarray, np.ndarray, str]:
             n_threads=max(1, os.cpu_count() or 1),
             seed=0,
         )
+    # Freed while the interpreter still works: left to __del__ at exit, llama.cpp's bindings are
+    # already torn down and print a traceback.
+    atexit.register(llm.close)
     # Tokens that start with a mark: "。", "。\n", "？」"... (6,949 and 230 of Gemma's 262k).
     first = [llm.detokenize([i]).decode("utf-8", "ignore")[:1] for i in range(llm.n_vocab())]
     ends = np.array([i for i, c in enumerate(first) if c and c in SENTENCE_END])
@@ -166,12 +172,19 @@ def _read(llm: Any, toks: list[int], ends: np.ndarray, clauses: np.ndarray) -> t
     return p_end, p_clause
 
 
-def decide(marked: bool, p_end: float, p_clause: float, cue: float, t: dict[str, Any]) -> str:
+def decide(
+    marked: bool, p_end: float, p_clause: float, cue: float, t: dict[str, Any], pause: bool | None = None
+) -> str:
     """The mark after a word ("." sentence end, "," clause, "" none), from whether the rules put
     one there, their cue score for the gap (`punctuate._gap_scores`: what the next words say,
-    which a left-to-right model cannot see) and the model's probabilities."""
+    which a left-to-right model cannot see) and the model's probabilities. `pause`: None when
+    the line breaks say little; else whether a line break of captions cut at pauses is here."""
     if marked:
         if p_end > t["marked_sentence"]:
             return "."
-        return "," if p_end + p_clause > t["marked_clause"] else ""
-    return "." if p_end > t["open_sentence"] and cue > t["open_cue"] else ""
+        return "," if p_end + p_clause > t["hinted_clause" if pause else "marked_clause"] else ""
+    if pause is False:
+        return ""  # where the speaker pauses at every line break, a sentence ends at one
+    if p_end > t["open_sentence"] and cue > t["open_cue"]:
+        return "."
+    return "," if pause and p_end + p_clause > t["open_clause"] else ""

@@ -560,15 +560,17 @@ def _place_lm(
     from . import punctlm
 
     pieces: list[str] = []
-    gaps: list[tuple[int, int, float]] = []  # (token index, piece index of its word, rules' cue)
+    # (token index, piece index of its word, rules' cue, the next word's token index)
+    gaps: list[tuple[int, int, float, int]] = []
     run: list[tuple[int, int]] = []  # the current run's words: (token index, piece index)
 
     def close_run() -> None:
         if sum(_length(toks[k].text, "zh") for k, _ in run) > t["clause_max"]:
             clause, sentence = _gap_scores([toks[k] for k, _ in run], "zh", t, glued)
             for j, (k, i) in enumerate(run[:-1]):
-                if (toks[k].text, toks[run[j + 1][0]].text) not in glued:
-                    gaps.append((k, i, clause[j + 1] + sentence[j + 1]))
+                nxt = run[j + 1][0]
+                if (toks[k].text, toks[nxt].text) not in glued:
+                    gaps.append((k, i, clause[j + 1] + sentence[j + 1], nxt))
         run.clear()
 
     for k, tok in enumerate(toks):
@@ -589,8 +591,10 @@ def _place_lm(
         progress(f"Restoring punctuation with the language model: {chars:,} characters.")
     p_end, p_clause = punctlm.probabilities(pieces)
     lm = t["lm"]
-    for k, i, cue in gaps:
-        toks[k].mark = punctlm.decide(bool(toks[k].mark), float(p_end[i]), float(p_clause[i]), cue, lm)
+    pauses = t["hint"] >= lm["keep_hint"]  # line breaks of captions cut where the speaker paused
+    for k, i, cue, nxt in gaps:
+        pause = toks[nxt].hint if pauses else None
+        toks[k].mark = punctlm.decide(bool(toks[k].mark), float(p_end[i]), float(p_clause[i]), cue, lm, pause)
 
 
 def continues(sentence: str, language: str, before: str = "") -> bool:
