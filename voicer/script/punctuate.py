@@ -524,7 +524,7 @@ def _restore(
     t = _table(language)
     stats: dict[str, int] = {}
     toks = tokenize(text, language, stats)
-    t = {**t, "hint": hint_weight(stats, t)}
+    t = {**t, "hint": hint_weight(stats, t), "line_breaks": stats["breaks"]}
     if language != "en" and use_model:
         from . import punctmodel
 
@@ -591,7 +591,11 @@ def _place_lm(
         progress(f"Restoring punctuation with the language model: {chars:,} characters.")
     p_end, p_clause = punctlm.probabilities(pieces)
     lm = t["lm"]
-    pauses = t["hint"] >= lm["keep_hint"]  # line breaks of captions cut where the speaker paused
+    # Captions cut where the speaker paused: line breaks that rarely cut a word, and lines no
+    # longer than a clause (a few long lines are paragraphs, not pauses).
+    size = sum(_length(tok.text, "zh") for tok in toks if tok.kind == "w")
+    lines = t.get("line_breaks", 0)
+    pauses = t["hint"] >= lm["keep_hint"] and lines >= 5 and size <= t["clause_max"] * (lines + 1)
     for k, i, cue, nxt in gaps:
         pause = toks[nxt].hint if pauses else None
         toks[k].mark = punctlm.decide(bool(toks[k].mark), float(p_end[i]), float(p_clause[i]), cue, lm, pause)
