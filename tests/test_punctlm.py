@@ -132,3 +132,29 @@ def test_on_the_shared_interview_it_finds_more_sentence_ends_and_fewer_wrong_bre
     lm = b.score(gold, b.boundaries("".join(split_sentences(raw, "zh", "lm")))[1], n, inside)
     assert lm["F1"] >= 0.56 and lm["F1"] >= model["F1"] + 0.05, (lm, model)
     assert lm["mid/100"] <= 0.4 and lm["mid/100"] < model["mid/100"] and lm["in-word"] == 0, (lm, model)
+
+
+@needs_lm
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/transcripts is not here")
+def test_in_captions_cut_at_pauses_sentences_end_at_line_breaks(lm_cache: Path) -> None:
+    """The monologue's lines are cut where 大飞 paused: the model adds no sentence end inside a
+    line, and keeps a pause (a mark) at most of the line breaks."""
+    lines = (SHARED / "dafei-monologue.zh.txt").read_text(encoding="utf-8").splitlines()[:60]
+    out = split_sentences("\n".join(lines), "zh", "lm")
+    ends_at, breaks_at, pos = set(), set(), 0
+    for line in lines:
+        pos += len(content_chars(line))
+        breaks_at.add(pos)
+    marks_at, pos = set(), 0
+    for s in out:
+        for ch in s:
+            if content_chars(ch):
+                pos += 1
+            elif ch in "。？！":
+                ends_at.add(pos)
+            if ch in "，。？！":
+                marks_at.add(pos)
+    assert content_chars("".join(out)) == content_chars("".join(lines))
+    assert ends_at and ends_at <= breaks_at, sorted(ends_at - breaks_at)
+    assert len(marks_at & breaks_at) >= 0.75 * len(breaks_at), (len(marks_at & breaks_at), len(breaks_at))
+    assert "我是大飞，最近" in "".join(out)
