@@ -221,7 +221,8 @@ def collocations(texts: list[str], language: str) -> set[tuple[str, str]]:
         for (a, b), n in pairs.items()
         if n >= 3
         and n >= 0.3 * min(singles[a], singles[b])
-        and len(a) >= 2
+        # A single character only when the text (nearly) never says it otherwise: 元+宇宙.
+        and (len(a) >= 2 or n >= 0.8 * singles[a])
         and len(b) >= 2
         and tags.get(b, "x").startswith(_NOUN_TAGS)
     }
@@ -253,7 +254,11 @@ def phrases(text: str, language: str, glue: set[tuple[str, str]] | None = None) 
             continue
         if w and not w.strip() and run and re.match(r"[A-Za-z]", run[-1]):
             continue  # the space inside "AI Studio"
-        while len(run) > 1 and (len(run[0]) < 2 or run[0].lower() in banned):
+        # A leading single character goes (该/新...), unless the text always says it with the
+        # next word: 元+宇宙 is one word jieba does not know.
+        while len(run) > 1 and (
+            (len(run[0]) < 2 and (run[0], run[1]) not in glue) or run[0].lower() in banned
+        ):
             run.pop(0)
         while len(run) > 1 and (run[-1].lower() in banned or run[-1] in tails):
             run.pop()
