@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,12 +15,53 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "transcripts"
 MONOLOGUE = SHARED / "dafei-monologue.zh.txt"
 INTERVIEW = SHARED / "huang-zuckerberg-interview.zh.md"
+# Unpunctuated Mandarin prose of our own (a name jieba does not know, a question, particles).
+PROSE = (
+    "在莫言的书房里我们聊了很久他说写作其实是一种修行但是很多年轻人并不这么看"
+    "所以他常常劝学生多读书少上网而且要每天坚持写一点东西你觉得这个建议有用吗"
+    "我觉得很有用吧因为坚持本身就是最难的事情"
+)
 
 
 def excerpt(path: Path, first: int, last: int | None = None) -> str:
     """Lines first..last (1-based, inclusive) of a shared transcript, as they are."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return "\n".join(lines[first - 1 : last]) + "\n"
+
+
+def mark_positions(sentences: list[str], marks: str = "，。？！,.?!") -> set[int]:
+    """Content-character offsets (Han, letters, digits counted) where one of `marks` sits."""
+    from voicer.script.sentences import content_chars
+
+    out, pos = set(), 0
+    for s in sentences:
+        for ch in s:
+            if content_chars(ch):
+                pos += 1
+            elif ch in marks:
+                out.add(pos)
+    return out
+
+
+def interview_benchmark() -> tuple[Any, int, dict[int, str], set[int], str]:
+    """scripts/bench_sentences.py's setup on the shared interview: (the bench module, content
+    length, gold marks, positions inside a word, the unpunctuated text in random 6-16 character
+    lines, seed 0)."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import bench_sentences as b
+
+    from voicer.ingest import load_transcript
+    from voicer.model import spoken_text
+    from voicer.script.sentences import content_chars
+
+    tr = load_transcript(INTERVIEW)
+    segs = [spoken_text(s.text) for s in tr.segments if s.kind == "speech" and content_chars(s.text)]
+    n, gold = b.boundaries("。".join(segs))
+    raw = "\n".join(b.cut_lines(b.unpunctuated(segs), random.Random(0)))
+    return b, n, gold, b.word_internal(segs), raw
 
 
 def median_f0(samples: np.ndarray, sr: int, fmin: float = 60.0, fmax: float = 400.0) -> float:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import PROSE, SHARED, mark_positions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,15 +16,7 @@ from voicer.script import split_sentences
 from voicer.script.punctuate import hint_weight, tokenize
 from voicer.script.sentences import content_chars
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "transcripts"
-INTERVIEW = SHARED / "huang-zuckerberg-interview.zh.md"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/transcripts is not here")
-
-PROSE = (
-    "在莫言的书房里我们聊了很久他说写作其实是一种修行但是很多年轻人并不这么看"
-    "所以他常常劝学生多读书少上网而且要每天坚持写一点东西你觉得这个建议有用吗"
-    "我觉得很有用吧因为坚持本身就是最难的事情"
-)
 
 
 def _word_bounds(text: str) -> set[int]:
@@ -37,14 +30,7 @@ def _word_bounds(text: str) -> set[int]:
 
 def _breaks(sentences: list[str]) -> set[int]:
     """Content-character offsets where restored punctuation sits."""
-    out, pos = set(), 0
-    for s in sentences:
-        for ch in s:
-            if content_chars(ch):
-                pos += 1
-            elif ch in "，。？！,.?!":
-                out.add(pos)
-    return out
+    return mark_positions(sentences)
 
 
 def _cut(text: str, rng: random.Random) -> list[str]:
@@ -142,36 +128,18 @@ def test_splitting_is_linear_in_the_input_length() -> None:
 def test_benchmark_figures_on_the_shared_interview() -> None:
     """The figures scripts/bench_sentences.py prints, held to the levels reached (random 6-16
     character lines): well above the line-per-clause baseline, no word ever cut."""
-    import sys
+    from helpers import interview_benchmark
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import bench_sentences as b
-
-    from voicer.ingest import load_transcript
-    from voicer.model import spoken_text
-
-    tr = load_transcript(INTERVIEW)
-    segs = [spoken_text(s.text) for s in tr.segments if s.kind == "speech" and content_chars(s.text)]
-    n, gold = b.boundaries("。".join(segs))
-    inside = b.word_internal(segs)
-    raw = "\n".join(b.cut_lines(b.unpunctuated(segs), random.Random(0)))
+    b, n, gold, inside, raw = interview_benchmark()
     r = b.score(gold, b.boundaries("".join(split_sentences(raw, "zh")))[1], n, inside)
     assert r["F1"] >= 0.46 and r["mid/100"] <= 0.5 and r["in-word"] == 0, r
 
 
 def _interview_lines() -> tuple[dict[int, str], str]:
-    import sys
+    from helpers import interview_benchmark
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import bench_sentences as b
-
-    from voicer.ingest import load_transcript
-    from voicer.model import spoken_text
-
-    tr = load_transcript(INTERVIEW)
-    segs = [spoken_text(s.text) for s in tr.segments if s.kind == "speech" and content_chars(s.text)]
-    _, gold = b.boundaries("。".join(segs))
-    return gold, "\n".join(b.cut_lines(b.unpunctuated(segs), random.Random(0)))
+    _, _, gold, _, raw = interview_benchmark()
+    return gold, raw
 
 
 def test_the_packaged_punctuation_model_is_there_and_matches_the_features() -> None:
@@ -256,17 +224,8 @@ def test_a_question_mark_needs_a_real_question_cue(text: str, question: bool) ->
 def test_question_marks_are_mostly_right_on_the_interview() -> None:
     """Precision of restored "？" on the interview stripped of its punctuation (the bench's
     method): was 0.54 with a question word or 么 anywhere as the cue."""
-    import sys
+    from helpers import interview_benchmark
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import bench_sentences as bench
-
-    from voicer.ingest import load_transcript
-    from voicer.model import spoken_text
-
-    tr = load_transcript(INTERVIEW)
-    segments = [spoken_text(s.text) for s in tr.segments if s.kind == "speech" and content_chars(s.text)]
-    n, gold = bench.boundaries("。".join(segments))
-    raw = "\n".join(bench.cut_lines(bench.unpunctuated(segments), random.Random(0)))
+    bench, n, gold, _, raw = interview_benchmark()
     result = bench.score(gold, bench.boundaries("".join(split_sentences(raw, "zh")))[1], n, set())
     assert result["?P"] >= 0.75, result
