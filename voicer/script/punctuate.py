@@ -15,6 +15,10 @@ boundary then becomes a sentence end when its sentence score (particles, discour
 sentence length) passes a threshold. A question (吗/呢 at the end, a leading question word)
 ends with "？".
 
+In Chinese the trained veto (`punctmodel`) then drops breaks it is sure are wrong, and with
+`--punctuation lm` a small language model (`punctlm`) reads the result and decides the breaks
+in long unpunctuated runs (`_place_lm`); `method` says which of these a run uses.
+
 Only punctuation (and, in Chinese, the removal of line breaks and spaces between Chinese
 characters) is ever changed: letters, digits and Han characters come out unchanged and in order.
 """
