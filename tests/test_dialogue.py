@@ -181,6 +181,26 @@ def test_a_named_lead_gets_the_cast_voice_of_the_gender_the_name_suggests() -> N
     assert tom.hosts[0].id == "Tom" and load_voices()[tom.hosts[0].voice].gender == "male"
 
 
+def test_the_lead_is_suited_from_the_presets_the_hosts_were_cast_from() -> None:
+    """Presets passed to make_script decide the genders, not the bundled files of the same name."""
+    from dataclasses import replace
+
+    from voicer.presets import load_voices
+
+    lines = ["Hi everyone, I'm Tom, and this is the show.", "Today we talk about open models."] * 4
+    bundled = load_voices()
+    tom = make_script(Transcript([Segment(x) for x in lines], language="en"))
+    lead, co = tom.hosts[0].voice, tom.hosts[1].voice
+    # The same names with the genders the other way round: Tom now gets the other voice.
+    swapped = {
+        **bundled,
+        lead: replace(bundled[lead], gender="female"),
+        co: replace(bundled[co], gender="male"),
+    }
+    again = make_script(Transcript([Segment(x) for x in lines], language="en"), presets=swapped)
+    assert again.hosts[0].id == "Tom" and again.hosts[0].voice == co, (tom.hosts, again.hosts)
+
+
 @needs_shared
 def test_key_phrases_do_not_end_with_a_place_or_time_word() -> None:
     from voicer.script.chapters import phrases

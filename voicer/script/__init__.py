@@ -131,7 +131,8 @@ def make_script(
             )
     else:
         # One voice (or none): two hosts share the sentences; the lead takes a name the text gives.
-        hosts = suit_lead(name_hosts(hosts, speakers, [s.text for s in speech[:8]], lang), lang, voices)
+        named = name_hosts(hosts, speakers, [s.text for s in speech[:8]], lang)
+        hosts = suit_lead(named, lang, voices, presets)
         groups: list[tuple[Span, list[str]]] = []
         if has_headings:
             for t, segs in sections:

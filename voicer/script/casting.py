@@ -87,14 +87,20 @@ def name_gender(name: str, language: str) -> str:
     return "male" if m > f else "female" if f > m else ""
 
 
-def suit_lead(hosts: list[Host], language: str, chosen: tuple[str, str] | None) -> list[Host]:
+def suit_lead(
+    hosts: list[Host],
+    language: str,
+    chosen: tuple[str, str] | None,
+    presets: dict[str, Voice] | None = None,
+) -> list[Host]:
     """`hosts` with the lead's and co-host's voices swapped when the lead's name (大飞, "Dana")
     suggests the gender of the co-host's voice rather than its own; never when the voices were
-    `chosen` by the user. Genders come from the voice presets (bundled and $VOICER_VOICES_DIR)."""
+    `chosen` by the user. Genders come from `presets`, the ones the hosts were cast from
+    (default: bundled and $VOICER_VOICES_DIR)."""
     if len(hosts) < 2 or chosen is not None:
         return hosts
     wanted = name_gender(hosts[0].name, language)
-    presets = load_voices()
+    presets = presets if presets is not None else load_voices()
     genders = [presets[h.voice].gender if h.voice in presets else "" for h in hosts[:2]]
     if not wanted or genders[0] == wanted or genders[1] != wanted:
         return hosts
