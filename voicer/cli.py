@@ -216,7 +216,9 @@ def render(
     exp = ExportSettings(bitrate_kbps=bitrate, cover=cover, show=show, episode=episode)
     check_cli_outputs(input, None if dry_run else out, exp, script_out, [intro, outro, stinger, cover])
     llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, llm_timeout, llm_max_tokens)
-    script = _load_script(input, format, language, voices, seed, title, voices_dir, llm, quiet, punctuation)
+    script = _load_script(
+        input, format, language, voices, seed, title, voices_dir, llm, quiet, punctuation=punctuation
+    )
     if script_out:
         api.write_script(script, script_out)
     err = _console()
@@ -272,7 +274,7 @@ def script(
 
     check_outputs([("script", out)], [input])  # never write the script over its own input
     llm = (writer, llm_url, llm_model, llm_mode, llm_context, llm_prompts, llm_timeout, llm_max_tokens)
-    s = _load_script(input, format, language, voices, seed, title, voices_dir, llm, False, punctuation)
+    s = _load_script(input, format, language, voices, seed, title, voices_dir, llm, punctuation=punctuation)
     api.write_script(s, out)
     print_script_written(out, s, _console(stderr=False))
 

@@ -1,4 +1,4 @@
-"""Where bundled data files live.
+"""Where bundled data files and caches live.
 
 The top-level ``voices/`` folder (presets, pronunciation lexicons) is shipped in
 the wheel as ``voicer/_voices``; in a source checkout it is read in place.
@@ -19,6 +19,19 @@ def voices_dir() -> Path:
         if base.is_dir():
             return base
     raise FileNotFoundError("voicer's bundled voices/ folder is missing; reinstall voicer")
+
+
+def cache_folder(name: str) -> Path:
+    """A cache's folder: ``$VOICER_CACHE_DIR/name`` when set, else the user cache dir's
+    ``voicer/name`` (the LLM writer's answers, the punctuation model's probabilities)."""
+    import os
+
+    env = os.environ.get("VOICER_CACHE_DIR")
+    if env:
+        return Path(env).expanduser() / name
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("voicer")) / name
 
 
 @functools.lru_cache(maxsize=1)

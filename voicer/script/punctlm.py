@@ -11,8 +11,7 @@ that the next token is punctuation decides the break (thresholds in ``data/zh.to
 - a gap the rules left open becomes a sentence end when P(。！？) passes ``open_sentence`` and
   the rules' cue score for the gap passes ``open_cue``: what follows the gap (的, 外形 after
   眼镜...), which a model reading left to right has not seen yet. In captions cut at pauses,
-  only at a line break.
-
+  only at a line break;
 - in captions cut at pauses, a gap the rules left open at a line break also becomes a comma when
   P(any punctuation) passes ``open_clause``.
 
@@ -62,12 +61,9 @@ def available() -> bool:
 
 def cache_dir() -> Path:
     """``$VOICER_CACHE_DIR/punct-lm`` (as the LLM writer's cache), else the user cache's."""
-    env = os.environ.get("VOICER_CACHE_DIR")
-    if env:
-        return Path(env).expanduser() / "punct-lm"
-    import platformdirs
+    from voicer.resources import cache_folder
 
-    return Path(platformdirs.user_cache_dir("voicer")) / "punct-lm"
+    return cache_folder("punct-lm")
 
 
 @contextlib.contextmanager

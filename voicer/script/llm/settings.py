@@ -86,8 +86,6 @@ class LLMSettings:
             return Path(self.cache_dir).expanduser()
         if os.environ.get("VOICER_LLM_CACHE_DIR"):
             return Path(os.environ["VOICER_LLM_CACHE_DIR"]).expanduser()
-        if os.environ.get("VOICER_CACHE_DIR"):
-            return Path(os.environ["VOICER_CACHE_DIR"]).expanduser() / "llm"
-        import platformdirs
+        from voicer.resources import cache_folder
 
-        return Path(platformdirs.user_cache_dir("voicer")) / "llm"
+        return cache_folder("llm")
